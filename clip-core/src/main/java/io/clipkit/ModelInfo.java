@@ -1,0 +1,56 @@
+package io.clipkit;
+
+import java.util.List;
+
+/**
+ * What a checkpoint holds, inferred from its tensor shapes, plus provenance.
+ *
+ * <pre>{@code
+ * ModelInfo i = model.info();
+ * System.out.println(i.architecture() + " " + i.imageResolution() + "px, sha256 " + i.checkpointSha256());
+ * }</pre>
+ *
+ * @param name model name (registry name or file name)
+ * @param architecture {@code "vit"} or {@code "resnet"}
+ * @param embedDim joint embedding size
+ * @param imageResolution input side in pixels
+ * @param visionWidth vision transformer width, or ResNet stem width
+ * @param visionLayers transformer layers (ViT), or blocks per stage summed (ResNet)
+ * @param visionBlocks blocks per ResNet stage (empty for ViT)
+ * @param visionHeads attention heads of the vision tower
+ * @param patchSize ViT patch size (0 for ResNet)
+ * @param textWidth text transformer width
+ * @param textLayers text transformer layers
+ * @param textHeads text attention heads
+ * @param contextLength text context length
+ * @param vocabSize token embedding rows
+ * @param activation MLP activation used
+ * @param format checkpoint format ({@code torchscript}, {@code state-dict}, {@code safetensors})
+ * @param checkpointSha256 SHA-256 of the checkpoint file
+ * @param device DJL device it runs on
+ * @param dtype compute type
+ */
+public record ModelInfo(
+        String name,
+        String architecture,
+        int embedDim,
+        int imageResolution,
+        int visionWidth,
+        int visionLayers,
+        List<Integer> visionBlocks,
+        int visionHeads,
+        int patchSize,
+        int textWidth,
+        int textLayers,
+        int textHeads,
+        int contextLength,
+        int vocabSize,
+        ModelOptions.Activation activation,
+        String format,
+        String checkpointSha256,
+        String device,
+        ModelOptions.DType dtype) {
+    public ModelInfo {
+        visionBlocks = List.copyOf(visionBlocks);
+    }
+}

@@ -1,0 +1,136 @@
+package io.clipkit;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to load a {@link ClipModel}: device, compute type, activation, threads, vocabulary.
+ * Built with {@link #builder()}; the builder validates each value as it is set.
+ *
+ * <pre>{@code
+ * ModelOptions opts = ModelOptions.builder().device("cpu").activation(Activation.QUICK_GELU).build();
+ * }</pre>
+ */
+public record ModelOptions(
+        String name,
+        String device,
+        DType dtype,
+        Activation activation,
+        int threads,
+        Optional<Path> vocabulary,
+        int batchSize) {
+
+    /** The MLP activation; checkpoints do not record it. OpenAI's models use QuickGELU. */
+    public enum Activation {
+        QUICK_GELU("quick-gelu"),
+        GELU("gelu");
+
+        private final String cliName;
+
+        Activation(String cliName) {
+            this.cliName = cliName;
+        }
+
+        public String cliName() {
+            return cliName;
+        }
+
+        /** Parses {@code quick-gelu} or {@code gelu}. */
+        public static Activation parse(String s) {
+            for (Activation a : values()) {
+                if (a.cliName.equalsIgnoreCase(s) || a.name().equalsIgnoreCase(s)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("unknown activation '" + s + "': use quick-gelu or gelu");
+        }
+    }
+
+    /** Compute type. Weights stored in fp16/bf16 are upcast to fp32 unless another type is chosen. */
+    public enum DType {
+        FP32,
+        FP16,
+        BF16
+    }
+
+    public ModelOptions {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(vocabulary, "vocabulary");
+    }
+
+    public static ModelOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Validating builder: every setter rejects a bad value at once, naming it. */
+    public static final class Builder {
+        private String name = "";
+        private String device = "cpu";
+        private DType dtype = DType.FP32;
+        private Activation activation = Activation.QUICK_GELU;
+        private int threads = 0;
+        private Path vocabulary;
+        private int batchSize = 32;
+
+        /** Model name recorded in provenance (registry name, or the file name). */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** DJL device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
+        public Builder device(String device) {
+            if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
+                throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
+            }
+            this.device = device;
+            return this;
+        }
+
+        public Builder dtype(DType dtype) {
+            this.dtype = Objects.requireNonNull(dtype, "dtype");
+            return this;
+        }
+
+        public Builder activation(Activation activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** Intra-op threads; 0 keeps the engine's default. */
+        public Builder threads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** The BPE merges file ({@code bpe_simple_vocab_16e6.txt.gz}); by default looked for beside the checkpoint. */
+        public Builder vocabulary(Path vocabulary) {
+            this.vocabulary = Objects.requireNonNull(vocabulary, "vocabulary");
+            return this;
+        }
+
+        /** Images or texts per forward pass. */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1 || batchSize > 4096) {
+                throw new IllegalArgumentException("batch size must be in 1..4096, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public ModelOptions build() {
+            return new ModelOptions(name, device, dtype, activation, threads, Optional.ofNullable(vocabulary), batchSize);
+        }
+    }
+}
