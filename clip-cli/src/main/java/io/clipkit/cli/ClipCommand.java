@@ -1,17 +1,39 @@
 package io.clipkit.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** The {@code clip} command: a root that only dispatches to subcommands. */
+/**
+ * The {@code clip} command: a root that only dispatches to subcommands.
+ *
+ * <p>Exit codes: 0 success, 1 failure, 2 usage error (picocli's default), 3 partial failure in
+ * batch commands. Failures print a message, not a stack trace, unless {@code -v} is given.
+ */
 @Command(
         name = "clip",
         mixinStandardHelpOptions = true,
         version = "clip 0.1.0",
         description = "CLIP zero-shot image classification on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+            TokenizeCommand.class,
+            PreprocessCommand.class,
+            EmbedCommand.class,
+            ClassifyCommand.class,
+            TagCommand.class,
+            ModelsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class ClipCommand implements Runnable {
+    /** Exit code of a batch run in which some inputs failed. */
+    public static final int EXIT_PARTIAL = 3;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces of failures.")
+    static boolean verbose;
 
     @Override
     public void run() {
@@ -20,7 +42,31 @@ public final class ClipCommand implements Runnable {
 
     /** Builds the command line with the project's error handling; tests use this too. */
     public static CommandLine commandLine() {
-        return new CommandLine(new ClipCommand());
+        CommandLine cl = new CommandLine(new ClipCommand());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (ex instanceof IllegalArgumentException) {
+                // A caller mistake found after parsing (bad label list, bad value): usage error.
+                err.println(commandLine.getCommandName() + ": " + ex.getMessage());
+                if (verbose) {
+                    ex.printStackTrace(err);
+                }
+                return CommandLine.ExitCode.USAGE;
+            }
+            err.println(commandLine.getCommandName() + ": " + describe(ex));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        return cl;
+    }
+
+    /** A one-line message for a failure: its message, or its type when it has none. */
+    static String describe(Throwable ex) {
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
     }
 
     public static void main(String[] args) {
