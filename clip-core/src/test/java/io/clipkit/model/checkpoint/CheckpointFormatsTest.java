@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -65,6 +66,11 @@ class CheckpointFormatsTest {
         "tiny-f32.safetensors, expected-f32.json, safetensors",
         "tiny-f16.safetensors, expected-f16.json, safetensors",
         "tiny-bf16.safetensors, expected-bf16.json, safetensors",
+        "tiny-f32.pt, expected-f32.json, state-dict",
+        "tiny-f16.pt, expected-f16.json, state-dict",
+        "tiny-bf16.pt, expected-bf16.json, state-dict",
+        "tiny-wrapped.pt, expected-f32.json, state-dict",
+        "views.pt, expected-views.json, state-dict",
     })
     void readsEveryTensorExactly(String file, String expectedFile, String format) throws IOException {
         Checkpoint ckpt = Checkpoint.read(TestFiles.fixture("checkpoints/" + file));
@@ -75,12 +81,42 @@ class CheckpointFormatsTest {
         assertEquals(64, ckpt.sha256().length());
     }
 
+    @Test
+    void torchScriptArchiveGivesModuleAttributesAsStateDictAndScalars() throws IOException {
+        Checkpoint ckpt = Checkpoint.read(TestFiles.fixture("checkpoints/tiny-torchscript-f16.pt"));
+        JsonNode exp = expected("expected-torchscript.json");
+        assertEquals("torchscript", ckpt.format());
+        // same keys, in the order torch.jit's state_dict() lists them, BatchNorm buffers included
+        assertEquals(keys(exp), new ArrayList<>(ckpt.tensors().keySet()));
+        assertTrue(ckpt.tensors().containsKey("visual.bn1.running_var"));
+        assertTrue(ckpt.tensors().containsKey("visual.bn1.num_batches_tracked"));
+        for (Map.Entry<String, JsonNode> e : exp.get("scalars").properties()) {
+            assertEquals(e.getValue().asLong(), ckpt.scalars().get(e.getKey()), e.getKey());
+        }
+        // the archive holds the same weights as the fp16 state dict, in fp16
+        assertTensorsEqual(expected("expected-f16.json"), ckpt);
+    }
+
+    @Test
+    void sha256IsOfTheWholeFile() throws Exception {
+        Path f = TestFiles.fixture("checkpoints/tiny-f16.pt");
+        String want = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(f)));
+        assertEquals(want, Checkpoint.read(f).sha256());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "lying-header.safetensors | visual.proj",
         "truncated.safetensors | outside",
         "unknown-dtype.safetensors | F8_E4M3",
         "not-a-checkpoint.txt | text file",
+        "truncated.pt | truncated",
+        "missing-storage.pt | tensor ",
+        "legacy.pt | legacy",
+        "evil-os-system.pt | os.system",
+        "evil-stack-global.pt | os.system",
+        "whole-module.pt | __main__.Tiny",
     })
     void brokenFilesAreRefusedNamingFileAndCause(String file, String mention) {
         Path f = TestFiles.fixture("checkpoints/" + file);
