@@ -22,6 +22,9 @@ final class CheckpointReader {
     private CheckpointReader() {}
 
     static Checkpoint read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such checkpoint file");
+        }
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": is a directory, not a checkpoint file");
         }
