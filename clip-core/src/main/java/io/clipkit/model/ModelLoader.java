@@ -88,7 +88,7 @@ public final class ModelLoader {
             ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
-                    ckpt.format(), ckpt.sha256(), device.toString(), options.dtype());
+                    ckpt.format(), ckpt.sha256(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype());
             return new DjlClipModel(info, options, file, manager, image, text, logitScale, type);
         } catch (RuntimeException e) {
             manager.close();

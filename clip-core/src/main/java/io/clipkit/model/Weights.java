@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.clipkit.ClipException;
 import io.clipkit.model.checkpoint.TensorData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
@@ -63,11 +65,26 @@ final class Weights {
         };
         try (NDManager scratch = manager.newSubManager()) {
             // Copy into native memory in the stored type, then convert natively (fast for 300 MB of fp16).
-            NDArray raw = scratch.create(t.data(), new Shape(shape), stored);
-            NDArray out = raw.toType(type, true);
+            // DJL's JNI cannot create bf16 arrays from a buffer: widen those in Java (a bf16 is the top
+            // half of an fp32).
+            NDArray raw = stored == DataType.BFLOAT16
+                    ? scratch.create(widenBf16(t.data(), t.numel()), new Shape(shape), DataType.FLOAT32)
+                    : scratch.create(t.data(), new Shape(shape), stored);
+            // The raw array may alias the Java buffer (torch from_blob): always take a real copy.
+            NDArray out = raw.getDataType() == type ? raw.duplicate() : raw.toType(type, false);
             out.attach(manager);
             return out;
         }
+    }
+
+    private static ByteBuffer widenBf16(ByteBuffer in, long numel) {
+        ByteBuffer src = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.nativeOrder());
+        for (long i = 0; i < numel; i++) {
+            out.putInt((src.getShort() & 0xffff) << 16);
+        }
+        out.flip();
+        return out;
     }
 
     /** Whether the checkpoint has this tensor. */
