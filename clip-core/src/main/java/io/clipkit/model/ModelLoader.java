@@ -97,16 +97,15 @@ public final class ModelLoader {
     }
 
     private static Device device(String name) {
-        Device d;
-        try {
-            d = Device.fromName(name, Engines.pytorch());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("bad device '" + name + "': " + e.getMessage(), e);
+        if (name.equals("cpu")) {
+            return Device.cpu();
         }
-        if (d.isGpu() && d.getDeviceId() >= Engines.pytorch().getGpuCount()) {
-            throw new ClipException("device " + name + " is not available (" + Engines.pytorch().getGpuCount() + " GPUs found)");
+        int id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
+        int gpus = Engines.pytorch().getGpuCount();
+        if (id >= gpus) {
+            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use --device cpu");
         }
-        return d;
+        return Device.gpu(id);
     }
 
     private static String stripExtension(String fileName) {
