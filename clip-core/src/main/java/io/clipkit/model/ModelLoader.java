@@ -71,6 +71,10 @@ public final class ModelLoader {
         if (options.threads() > 0) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
         }
+        if (options.dtype() == ModelOptions.DType.BF16) {
+            // DJL 0.36's PyTorch JNI aborts the process on any bf16 array (creation or conversion).
+            throw new ClipException("bf16 compute is not supported by DJL's PyTorch engine (0.36); use fp32 or fp16");
+        }
         DataType type = switch (options.dtype()) {
             case FP32 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
