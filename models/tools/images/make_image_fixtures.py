@@ -212,7 +212,8 @@ def main():
     for im, s, ex in cases(images):
         name = f"{os.path.splitext(im)[0]}__{s}" + ("" if ex else "__noexif")
         mode, crop, tensor = reference(os.path.join(SRC, im), s, ex)
-        crop.save(os.path.join(EXP, name + ".png"), optimize=True)
+        # plain RGB PNG: no tRNS carried over from the source's info
+        Image.fromarray(np.asarray(crop), "RGB").save(os.path.join(EXP, name + ".png"), optimize=True)
         # The crop and the tensor must agree through the normalization table.
         arr = np.asarray(crop)
         check = np.stack([norm[c].numpy()[arr[..., c]] for c in range(3)])
