@@ -69,6 +69,7 @@ public final class ModelLoader {
         ModelConfig c = ModelConfig.infer(shapes);
         Device device = device(options.device());
         if (options.threads() > 0) {
+            Engines.pytorch(); // loads the native library first
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
         }
         if (options.dtype() == ModelOptions.DType.BF16) {
