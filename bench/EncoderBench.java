@@ -43,18 +43,18 @@ public class EncoderBench {
             float[][] txt = model.encodeTokens(tokens, false);
             String fi = fidelity(img, Npy.read(dir.resolve("ref-image.npy")));
             String ft = fidelity(txt, Npy.read(dir.resolve("ref-text.npy")));
-            double ti = timed(() -> model.encodePreprocessed(images, false));
-            double tt = timed(() -> model.encodeTokens(tokens, false));
+            double[] ti = timed(() -> model.encodePreprocessed(images, false));
+            double[] tt = timed(() -> model.encodeTokens(tokens, false));
             long rss = peakRssMb();
             String ref = Files.readString(dir.resolve("ref.json"));
-            double refImg = num(ref, "image_per_s");
-            double refTxt = num(ref, "text_per_s");
-            double refLoad = num(ref, "load_s");
-            System.out.printf("java clipkit (%s, %s, %d threads): images %.1f/s, texts %.1f/s, load %.2fs, peak RSS %d MB%n",
-                    arch, dtype, threads, n / ti, tokens.length / tt, loadS, rss);
+            System.out.printf("java clipkit (%s, %s, %d threads): images %.1f/s (%.2f cpu-s/batch), texts %.1f/s"
+                    + " (%.2f cpu-s/batch), load %.2fs, peak RSS %d MB%n",
+                    arch, dtype, threads, n / ti[0], ti[1], tokens.length / tt[0], tt[1], loadS, rss);
             System.out.printf("fidelity vs reference at this size: image %s; text %s%n", fi, ft);
-            System.out.printf("RATIO java/python: images %.2fx, texts %.2fx (python load %.2fs)%n",
-                    (n / ti) / refImg, (tokens.length / tt) / refTxt, refLoad);
+            System.out.printf("RATIO java/python throughput: wall images %.2fx, texts %.2fx; cpu-time images %.2fx, texts %.2fx"
+                    + " (python load %.2fs)%n",
+                    (n / ti[0]) / num(ref, "image_per_s"), (tokens.length / tt[0]) / num(ref, "text_per_s"),
+                    num(ref, "image_cpu_s") / ti[1], num(ref, "text_cpu_s") / tt[1], num(ref, "load_s"));
         }
     }
 
@@ -62,17 +62,28 @@ public class EncoderBench {
         void run() throws Exception;
     }
 
-    static double timed(Body b) throws Exception {
+    /** Median wall seconds and process CPU seconds (all threads, from /proc) per call. */
+    static double[] timed(Body b) throws Exception {
         b.run(); // warm-up
         List<Double> times = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         long start = System.nanoTime();
         while (times.size() < 3 || System.nanoTime() - start < 8e9) {
             long t = System.nanoTime();
+            double c = cpuSeconds();
             b.run();
             times.add((System.nanoTime() - t) / 1e9);
+            cpu.add(cpuSeconds() - c);
         }
         times.sort(null);
-        return times.get(times.size() / 2);
+        cpu.sort(null);
+        return new double[] {times.get(times.size() / 2), cpu.get(cpu.size() / 2)};
+    }
+
+    static double cpuSeconds() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime, in clock ticks
     }
 
     static String fidelity(float[][] got, Npy.Array want) {

@@ -71,6 +71,7 @@ public final class ModelLoader {
         if (options.threads() > 0) {
             Engines.pytorch(); // loads the native library first
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+            Blas.setThreads(options.threads());
         }
         if (options.dtype() == ModelOptions.DType.BF16) {
             // DJL 0.36's PyTorch JNI aborts the process on any bf16 array (creation or conversion).
