@@ -9,9 +9,7 @@ import io.clipkit.model.checkpoint.TensorData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The checkpoint's tensors turned into native arrays on demand, each checked against the shape the
@@ -22,7 +20,6 @@ final class Weights {
     private final Map<String, TensorData> tensors;
     private final NDManager manager;
     private final DataType computeType;
-    private final Set<String> used = new HashSet<>();
 
     Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
         this.tensors = tensors;
@@ -54,7 +51,6 @@ final class Weights {
             throw new ClipException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
                     + ", expected " + Arrays.toString(shape));
         }
-        used.add(name);
         DataType stored = switch (t.dtype()) {
             case F16 -> DataType.FLOAT16;
             case BF16 -> DataType.BFLOAT16;
