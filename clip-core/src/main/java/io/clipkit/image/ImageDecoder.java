@@ -58,7 +58,7 @@ final class ImageDecoder {
         } else if (h.cmyk) {
             p = decodeCmykJpeg(file, b);
         } else {
-            p = decodeOpenCv(file, b, h);
+            p = decodeOpenCv(file, h.format == Format.PNG ? withoutAncillaryChunks(b) : b, h);
         }
         if (p.width() != h.width || p.height() != h.height) {
             throw new ImageDecodeException(file, "decoded size " + p.width() + "x" + p.height()
@@ -437,6 +437,49 @@ final class ImageDecoder {
     }
 
     // ---------------------------------------------------------------- pixel decoding
+
+    /**
+     * The PNG without ancillary chunks other than tRNS: none of them changes the pixels (neither
+     * Pillow nor OpenCV applies gAMA/iCCP), and libpng would print warnings about some (a bad
+     * iCCP profile) on stderr. Returns {@code png} itself when there is nothing to drop.
+     */
+    static byte[] withoutAncillaryChunks(byte[] png) {
+        int p = 8;
+        boolean drop = false;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (ancillary && !startsWith(png, p + 4, "tRNS")) {
+                drop = true;
+                break;
+            }
+            if (startsWith(png, p + 4, "IEND") || len < 0) {
+                break;
+            }
+            p += 12 + len;
+        }
+        if (!drop) {
+            return png;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length);
+        out.write(png, 0, 8);
+        p = 8;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            if (len < 0 || p + 12L + len > png.length) {
+                break;
+            }
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (!ancillary || startsWith(png, p + 4, "tRNS")) {
+                out.write(png, p, 12 + len);
+            }
+            if (startsWith(png, p + 4, "IEND")) {
+                break;
+            }
+            p += 12 + len;
+        }
+        return out.toByteArray();
+    }
 
     private static Pixels decodeOpenCv(Path file, byte[] b, Header h) throws ImageDecodeException {
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
