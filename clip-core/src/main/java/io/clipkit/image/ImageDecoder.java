@@ -41,6 +41,11 @@ final class ImageDecoder {
     private ImageDecoder() {}
 
     static Decoded decode(Path file, long maxPixels) throws IOException {
+        return decode(file, maxPixels, true);
+    }
+
+    /** {@code turbo} false forces OpenCV for JPEGs (tests of the fallback path). */
+    static Decoded decode(Path file, long maxPixels, boolean turbo) throws IOException {
         byte[] b = readAll(file);
         Header h = header(file, b);
         if (h.width <= 0 || h.height <= 0) {
@@ -55,6 +60,8 @@ final class ImageDecoder {
         Pixels p;
         if (h.format == Format.GIF) {
             p = Gif.decode(file, b);
+        } else if (h.format == Format.JPEG && turbo && TurboJpeg.available()) {
+            p = decodeTurbo(file, b, h);
         } else if (h.cmyk) {
             p = decodeCmykJpeg(file, b);
         } else {
@@ -576,6 +583,26 @@ final class ImageDecoder {
             }
         }
         return Pixels.of8(mode, w, h, out, true);
+    }
+
+    private static Pixels decodeTurbo(Path file, byte[] b, Header h) throws ImageDecodeException {
+        int w = (int) h.width;
+        int ht = (int) h.height;
+        try {
+            return switch (h.mode) {
+                case L -> Pixels.of8(Mode.L, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_GRAY, 1), false);
+                case CMYK -> {
+                    byte[] cmyk = TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_CMYK, 4);
+                    for (int i = 0; i < cmyk.length; i++) {
+                        cmyk[i] = (byte) ~cmyk[i]; // Pillow's "CMYK;I": Adobe's inverted convention
+                    }
+                    yield Pixels.of8(Mode.CMYK, w, ht, cmyk, false);
+                }
+                default -> Pixels.of8(Mode.RGB, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_RGB, 3), false);
+            };
+        } catch (TurboJpeg.DecodeError e) {
+            throw new ImageDecodeException(file, "cannot decode JPEG data: " + e.getMessage());
+        }
     }
 
     /**
