@@ -164,6 +164,30 @@ def make_images():
     save("bmp_p8.bmp", Image.fromarray(photo(110, 150, 29)).quantize(50))
     save("tiff_rgb.tif", Image.fromarray(photo(160, 130, 30)))
     save("tiff_lzw.tif", Image.fromarray(photo(130, 160, 31)), compression="tiff_lzw")
+    # EXIF orientation in other containers: PNG eXIf, WebP EXIF chunk, TIFF tag 274
+    save("png_exif_6.png", Image.fromarray(photo(90, 60, 32)), exif=exif_bytes(6))
+    save("webp_exif_3.webp", Image.fromarray(photo(90, 60, 33)), lossless=True, exif=exif_bytes(3))
+    # (no TIFF with an orientation tag: Pillow 9.4 transposes raw TIFF tiles in load_end and
+    # returns scrambled pixels for them, so there is no sound reference)
+    # layout variants
+    save("png_interlaced.png", Image.fromarray(photo(110, 70, 35)), interlace=1)
+    save("png_rgba_exact64.png", Image.fromarray(np.dstack([photo(64, 64, 36), photo(64, 64, 37)[..., 0]]), "RGBA"))
+    save("png_p_rgba_trns.png", Image.fromarray(photo(120, 90, 38)).quantize(16), transparency=bytes(range(0, 256, 16)))
+    la16 = np.dstack([photo(80, 60, 39)[..., 0].astype(np.uint16) * 257, np.full((60, 80), 40000, np.uint16)])
+    write_png16(os.path.join(SRC, "png_la16.png"), la16, 4)
+    imgs["png_la16.png"] = True
+    write_png_gray_bits(os.path.join(SRC, "png_gray2.png"), photo(70, 90, 40)[..., 1] // 64, 2)
+    imgs["png_gray2.png"] = True
+    gt = Image.fromarray(photo(100, 80, 41)).quantize(40)
+    save("gif_trns_interlaced.gif", gt, transparency=5, interlace=True)
+    save("bmp_rgba32.bmp", Image.fromarray(np.dstack([photo(70, 50, 42), photo(70, 50, 43)[..., 0]]), "RGBA"))
+    save("bmp_1bit.bmp", Image.fromarray(photo(90, 70, 44)[..., 0]).convert("1"))
+    save("bmp_gray8.bmp", Image.fromarray(photo(80, 90, 45)[..., 2]))
+    save("jpeg_gray_progressive.jpg", Image.fromarray(photo(130, 100, 46)[..., 1]), quality=85, progressive=True)
+    save("jpeg_cmyk_444_big.jpg", Image.fromarray(photo(400, 300, 47)).convert("CMYK"), quality=85)
+    save("tiff_gray.tif", Image.fromarray(photo(70, 100, 48)[..., 0]))
+    save("tiff_rgba.tif", Image.fromarray(np.dstack([photo(80, 60, 49), photo(80, 60, 50)[..., 0]]), "RGBA"))
+    save("png_4000x3.png", Image.fromarray(photo(4000, 3, 51)))
     return sorted(imgs)
 
 
@@ -174,12 +198,14 @@ def cases(images):
            "png_rgba.png": (64, 224), "jpeg_444_2x3.jpg": (64, 224, 336), "jpeg_422_wide.jpg": (64, 288),
            "webp_lossy.webp": (64, 224), "jpeg_exact_224.jpg": (224, 64), "png_1x4000.png": (64,),
            "png_4000x1.png": (64, 224), "jpeg_exif_6.jpg": (64, 224), "png_p.png": (64, 224),
-           "png_la.png": (64, 288)}
+           "png_la.png": (64, 288), "png_rgba_exact64.png": (64, 32), "jpeg_cmyk_444_big.jpg": (64, 224),
+           "png_4000x3.png": (64, 224)}
+    exif_images = ("jpeg_exif_", "png_exif_", "webp_exif_")
     for im in images:
         sizes = big.get(im, (64,))
         for s in sizes:
             out.append((im, s, 1))
-            if im.startswith("jpeg_exif_") and s == 64:
+            if im.startswith(exif_images) and s == 64:
                 out.append((im, s, 0))
     return out
 

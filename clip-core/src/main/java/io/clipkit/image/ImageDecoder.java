@@ -36,7 +36,12 @@ final class ImageDecoder {
     record Decoded(Pixels pixels, int orientation, Format format) {}
 
     /** What the header says. {@code mode} null = decided from the decoded channels. */
-    private record Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk) {}
+    private record Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk,
+            int photometric) {
+        Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk) {
+            this(format, width, height, mode, orientation, cmyk, -1);
+        }
+    }
 
     private ImageDecoder() {}
 
@@ -60,6 +65,8 @@ final class ImageDecoder {
         Pixels p;
         if (h.format == Format.GIF) {
             p = Gif.decode(file, b);
+        } else if (h.format == Format.TIFF) {
+            p = decodeTiff(file, b, h);
         } else if (h.format == Format.JPEG && turbo && TurboJpeg.available()) {
             p = decodeTurbo(file, b, h);
         } else if (h.cmyk) {
@@ -392,8 +399,9 @@ final class ImageDecoder {
         Mode mode;
         if (photometric == 3) {
             mode = Mode.P;
-        } else if (photometric == 5) {
-            throw new ImageDecodeException(file, "unsupported TIFF color space CMYK");
+        } else if (photometric != 1 && photometric != 2) {
+            throw new ImageDecodeException(file, "unsupported TIFF color space (photometric interpretation "
+                    + photometric + "; supported: BlackIsZero gray, RGB, palette)");
         } else if (spp == 1) {
             mode = bps == 1 ? Mode.BILEVEL : Mode.L;
         } else if (spp == 2) {
@@ -405,7 +413,7 @@ final class ImageDecoder {
         } else {
             throw new ImageDecodeException(file, "unsupported TIFF with " + spp + " samples per pixel");
         }
-        return new Header(Format.TIFF, w, h, mode, orientation, false);
+        return new Header(Format.TIFF, w, h, mode, orientation, false, photometric);
     }
 
     private static Header webpHeader(Path file, byte[] b) throws ImageDecodeException {
@@ -602,6 +610,56 @@ final class ImageDecoder {
             };
         } catch (TurboJpeg.DecodeError e) {
             throw new ImageDecodeException(file, "cannot decode JPEG data: " + e.getMessage());
+        }
+    }
+
+    /**
+     * TIFF through the JDK's reader: the raw samples as stored (OpenCV goes through libtiff's RGBA
+     * interface, which premultiplies alpha and applies the orientation itself); palettes are
+     * expanded.
+     */
+    private static Pixels decodeTiff(Path file, byte[] b, Header h) throws ImageDecodeException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(b))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("tiff");
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException(file, "no TIFF reader available");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int ht = reader.getHeight(0);
+                if (h.mode == Mode.P) {
+                    return fromBufferedImage(reader.read(0));
+                }
+                BufferedImage img = reader.read(0);
+                if (img.getColorModel().isAlphaPremultiplied()) {
+                    throw new ImageDecodeException(file, "unsupported TIFF with associated (premultiplied) alpha");
+                }
+                Raster r = img.getRaster();
+                int bands = r.getNumBands();
+                if (bands != h.mode.channels) {
+                    throw new ImageDecodeException(file, "unsupported TIFF layout (" + bands + " samples per pixel)");
+                }
+                byte[] out = new byte[w * ht * bands];
+                int[] row = new int[w * bands];
+                boolean bilevel = h.mode == Mode.BILEVEL;
+                for (int y = 0; y < ht; y++) {
+                    r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+                    int o = y * w * bands;
+                    for (int i = 0; i < row.length; i++) {
+                        int v = bilevel ? (row[i] != 0 ? 255 : 0) : row[i];
+                        out[o + i] = (byte) v;
+                    }
+                }
+                return Pixels.of8(h.mode, w, ht, out, false);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(file, "cannot decode TIFF data: " + e.getMessage(), e);
         }
     }
 
