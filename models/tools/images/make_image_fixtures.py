@@ -167,6 +167,16 @@ def make_images():
     # EXIF orientation in other containers: PNG eXIf, WebP EXIF chunk, TIFF tag 274
     save("png_exif_6.png", Image.fromarray(photo(90, 60, 32)), exif=exif_bytes(6))
     save("webp_exif_3.webp", Image.fromarray(photo(90, 60, 33)), lossless=True, exif=exif_bytes(3))
+    # ImageMagick-style EXIF as hex in a zTXt chunk, and XMP tiff:Orientation in iTXt (PNG only)
+    from PIL import PngImagePlugin
+    raw = exif_bytes(3)
+    hexed = "\n".join(raw.hex()[i:i + 72] for i in range(0, len(raw.hex()), 72))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type exif", f"\nexif\n{len(raw):8d}\n{hexed}\n", zip=True)
+    save("png_rawprofile_exif_3.png", Image.fromarray(photo(80, 50, 52)), pnginfo=info)
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>')
+    save("png_xmp_6.png", Image.fromarray(photo(80, 50, 53)), pnginfo=info)
     # (no TIFF with an orientation tag: Pillow 9.4 transposes raw TIFF tiles in load_end and
     # returns scrambled pixels for them, so there is no sound reference)
     # layout variants
@@ -200,7 +210,7 @@ def cases(images):
            "png_4000x1.png": (64, 224), "jpeg_exif_6.jpg": (64, 224), "png_p.png": (64, 224),
            "png_la.png": (64, 288), "png_rgba_exact64.png": (64, 32), "jpeg_cmyk_444_big.jpg": (64, 224),
            "png_4000x3.png": (64, 224)}
-    exif_images = ("jpeg_exif_", "png_exif_", "webp_exif_")
+    exif_images = ("jpeg_exif_", "png_exif_", "webp_exif_", "png_rawprofile_exif_", "png_xmp_")
     for im in images:
         sizes = big.get(im, (64,))
         for s in sizes:

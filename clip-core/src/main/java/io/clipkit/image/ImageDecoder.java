@@ -263,7 +263,9 @@ final class ImageDecoder {
         long h = Exif.u32(b, 20, false);
         int depth = b[24] & 0xff;
         int colorType = b[25] & 0xff;
-        int orientation = 0;
+        int exifOrientation = -1; // -1: no EXIF block at all
+        int rawProfileOrientation = -1;
+        int xmpOrientation = 0;
         boolean iend = false;
         boolean idat = false;
         int p = 8;
@@ -275,7 +277,15 @@ final class ImageDecoder {
             if (startsWith(b, p + 4, "IDAT")) {
                 idat = true;
             } else if (startsWith(b, p + 4, "eXIf")) {
-                orientation = Exif.orientationMaybePrefixed(b, p + 8, (int) len);
+                exifOrientation = Exif.orientationMaybePrefixed(b, p + 8, (int) len);
+            } else if (!idat && (startsWith(b, p + 4, "tEXt") || startsWith(b, p + 4, "zTXt")
+                    || startsWith(b, p + 4, "iTXt"))) {
+                PngText.Entry t = PngText.parse(b, p + 4, (int) len);
+                if (t != null && t.keyword().equals("Raw profile type exif")) {
+                    rawProfileOrientation = PngText.rawProfileOrientation(t.text());
+                } else if (t != null && t.keyword().equals("XML:com.adobe.xmp")) {
+                    xmpOrientation = PngText.xmpOrientation(t.text());
+                }
             } else if (startsWith(b, p + 4, "IEND")) {
                 iend = true;
                 break;
@@ -287,6 +297,12 @@ final class ImageDecoder {
         }
         if (!iend && p < n) {
             throw truncated(file, Format.PNG, "garbage at offset " + p);
+        }
+        // Pillow's getexif: the eXIf chunk, else ImageMagick's "Raw profile type exif" text; the XMP
+        // tiff:Orientation only when neither has the tag.
+        int orientation = exifOrientation >= 0 ? exifOrientation : Math.max(rawProfileOrientation, 0);
+        if (orientation == 0) {
+            orientation = xmpOrientation;
         }
         Mode mode = switch (colorType) {
             case 0 -> depth == 1 ? Mode.BILEVEL : depth == 16 ? Mode.I : Mode.L;
