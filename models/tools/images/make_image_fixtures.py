@@ -177,6 +177,19 @@ def make_images():
     info = PngImagePlugin.PngInfo()
     info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>')
     save("png_xmp_6.png", Image.fromarray(photo(80, 50, 53)), pnginfo=info)
+    # animated WebP and GIF: the reference uses the first frame
+    frames = [Image.fromarray(photo(120, 80, 60 + i)) for i in range(3)]
+    frames[0].save(os.path.join(SRC, "webp_animated.webp"), save_all=True, append_images=frames[1:],
+                   duration=100, quality=80)
+    imgs["webp_animated.webp"] = True
+    frames = [Image.fromarray(np.dstack([photo(120, 80, 70 + i), np.full((80, 120), 128 + 20 * i, np.uint8)]), "RGBA")
+              for i in range(3)]
+    frames[0].save(os.path.join(SRC, "webp_animated_alpha.webp"), save_all=True, append_images=frames[1:],
+                   duration=100, lossless=True)
+    imgs["webp_animated_alpha.webp"] = True
+    frames = [Image.fromarray(photo(100, 70, 80 + i)).quantize(64) for i in range(3)]
+    frames[0].save(os.path.join(SRC, "gif_animated.gif"), save_all=True, append_images=frames[1:], duration=100)
+    imgs["gif_animated.gif"] = True
     # (no TIFF with an orientation tag: Pillow 9.4 transposes raw TIFF tiles in load_end and
     # returns scrambled pixels for them, so there is no sound reference)
     # layout variants

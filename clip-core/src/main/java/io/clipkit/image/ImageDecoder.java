@@ -456,8 +456,6 @@ final class ImageDecoder {
                 h = 1 + ((bits >> 14) & 0x3fff);
             } else if (startsWith(b, p, "EXIF")) {
                 orientation = Exif.orientationMaybePrefixed(b, data, (int) len);
-            } else if (startsWith(b, p, "ANIM")) {
-                throw new ImageDecodeException(file, "unsupported: animated WebP");
             }
             p = data + (int) len + (int) (len & 1);
         }
