@@ -190,6 +190,17 @@ def make_images():
     frames = [Image.fromarray(photo(100, 70, 80 + i)).quantize(64) for i in range(3)]
     frames[0].save(os.path.join(SRC, "gif_animated.gif"), save_all=True, append_images=frames[1:], duration=100)
     imgs["gif_animated.gif"] = True
+    # damaged files that Pillow still decodes (libjpeg/libwebp recover): they must give its pixels
+    def damaged(name, src, start, stop, value):
+        d = bytearray(open(os.path.join(SRC, src), "rb").read())
+        for i in range(start, min(stop, len(d))):
+            d[i] = value
+        with open(os.path.join(SRC, name), "wb") as f:
+            f.write(d)
+        imgs[name] = True
+
+    damaged("jpeg_damaged_data.jpg", "jpeg_420_4x3.jpg", 2000, 2400, 0x55)
+    damaged("webp_damaged_data.webp", "webp_lossy.webp", 300, 400, 0x55)
     # (no TIFF with an orientation tag: Pillow 9.4 transposes raw TIFF tiles in load_end and
     # returns scrambled pixels for them, so there is no sound reference)
     # layout variants
@@ -218,7 +229,7 @@ def make_images():
 def cases(images):
     out = []
     big = {"jpeg_420_4x3.jpg": (64, 224, 288, 336), "jpeg_large.jpg": (64, 224, 288, 336),
-           "png_rgba.png": (64, 224), "jpeg_444_2x3.jpg": (64, 224, 336), "jpeg_422_wide.jpg": (64, 288),
+           "png_rgba.png": (64, 224), "jpeg_444_2x3.jpg": (64, 224), "jpeg_422_wide.jpg": (64, 288),
            "webp_lossy.webp": (64, 224), "jpeg_exact_224.jpg": (224, 64), "png_1x4000.png": (64,),
            "png_4000x1.png": (64, 224), "jpeg_exif_6.jpg": (64, 224), "png_p.png": (64, 224),
            "png_la.png": (64, 288), "png_rgba_exact64.png": (64, 32), "jpeg_cmyk_444_big.jpg": (64, 224),
@@ -250,9 +261,57 @@ def reference(path, size, exif):
     return mode, im, tensor
 
 
+def make_bad():
+    """Broken files and the reference's error: Java must refuse each one too."""
+    bad = os.path.join(OUT, "bad")
+    if os.path.isdir(bad):
+        for old in os.listdir(bad):
+            os.remove(os.path.join(bad, old))
+    os.makedirs(bad, exist_ok=True)
+    rows = []
+    rng = np.random.default_rng(5)
+    small = io.BytesIO()
+    Image.fromarray(photo(48, 36, 90)).quantize(64).save(small, "GIF")
+    gif = small.getvalue()
+    variants = {}
+    for k in range(24):
+        d = bytearray(gif)
+        for _ in range(int(rng.integers(1, 4))):
+            d[int(rng.integers(220, len(d)))] = int(rng.integers(0, 256))
+        variants[f"gif_corrupt_{k:02d}.gif"] = bytes(d)
+    png = open(os.path.join(SRC, "png_rgb.png"), "rb").read()
+    d = bytearray(png)
+    d[200] ^= 0xFF
+    variants["png_bad_idat.png"] = bytes(d)
+    variants["png_cut.png"] = png[: len(png) // 2]
+    jpg = open(os.path.join(SRC, "jpeg_progressive.jpg"), "rb").read()
+    variants["jpeg_cut.jpg"] = jpg[: len(jpg) * 2 // 3]
+    webp = open(os.path.join(SRC, "webp_lossless.webp"), "rb").read()
+    variants["webp_cut.webp"] = webp[: len(webp) // 2]
+    variants["text.jpg"] = b"definitely not an image\n"
+    variants["empty.png"] = b""
+    kept = 0
+    for name, data in sorted(variants.items()):
+        path = os.path.join(bad, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            im = Image.open(path)
+            im.load()
+        except Exception as e:  # the reference refuses it: so must we
+            rows.append(f"{name}\t{type(e).__name__}: {str(e).replace(path, name)}")
+            kept += 1
+            continue
+        os.remove(path)  # decodable damage is covered by the golden cases
+    with open(os.path.join(OUT, "bad.tsv"), "w") as f:
+        f.write("file\treference error\n" + "\n".join(rows) + "\n")
+    return kept
+
+
 def main():
     os.makedirs(EXP, exist_ok=True)
     images = make_images()
+    print(f"{make_bad()} broken files the reference refuses")
     # Reference normalization of every uint8 level, per channel (proves the tensor from a crop).
     levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)  # 1x256 RGB
     norm = T.Normalize(MEAN, STD)(T.ToTensor()(Image.fromarray(levels, "RGB")))[:, 0, :]

@@ -81,8 +81,13 @@ class GoldenImageTest {
         }
     }
 
+    /**
+     * JPEG cases for the OpenCV fallback. Not the damaged file: how libjpeg-turbo recovers from
+     * corrupt entropy data differs between OpenCV's 3.0.3 and Pillow's 2.1.5 (the system
+     * libturbojpeg path matches it exactly).
+     */
     static Stream<Case> jpegCases() throws IOException {
-        return cases().filter(c -> c.image.endsWith(".jpg"));
+        return cases().filter(c -> c.image.endsWith(".jpg") && !c.image.contains("damaged"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,12 +14,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bad input gives an ImageDecodeException naming the file and a specific reason. */
 class ImageErrorsTest {
@@ -60,6 +62,20 @@ class ImageErrorsTest {
         Path cut = Files.write(tmp.resolve(name), Arrays.copyOf(b, (int) (b.length * keep)));
         String reason = failure(cut).reason();
         assertTrue(reason.contains("truncated") || reason.contains("corrupt"), reason);
+    }
+
+    static Stream<String[]> referenceRefuses() throws IOException {
+        return Files.readAllLines(TestFiles.fixture("images/bad.tsv")).stream().skip(1)
+                .filter(l -> !l.isBlank()).map(l -> l.split("\t", 2));
+    }
+
+    /** Broken files that Pillow refuses (its error recorded by the fixture tool) are refused here too. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("referenceRefuses")
+    void refusesWhatTheReferenceRefuses(String name, String referenceError) {
+        Path file = TestFiles.fixture("images/bad/" + name);
+        ImageDecodeException e = failure(file);
+        System.out.printf("bad %-22s java: %-70s | PIL: %s%n", name, e.reason(), referenceError);
     }
 
     @Test
