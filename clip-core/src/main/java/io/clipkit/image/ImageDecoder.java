@@ -72,7 +72,7 @@ final class ImageDecoder {
         } else if (h.cmyk) {
             p = decodeCmykJpeg(file, b);
         } else {
-            p = decodeOpenCv(file, h.format == Format.PNG ? withoutAncillaryChunks(b) : b, h);
+            p = decodeOpenCv(file, h.format == Format.PNG ? forLibpng(b) : b, h);
         }
         if (p.width() != h.width || p.height() != h.height) {
             throw new ImageDecodeException(file, "decoded size " + p.width() + "x" + p.height()
@@ -467,46 +467,50 @@ final class ImageDecoder {
 
     // ---------------------------------------------------------------- pixel decoding
 
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
     /**
-     * The PNG without ancillary chunks other than tRNS: none of them changes the pixels (neither
-     * Pillow nor OpenCV applies gAMA/iCCP), and libpng would print warnings about some (a bad
-     * iCCP profile) on stderr. Returns {@code png} itself when there is nothing to drop.
+     * The PNG as libpng should see it: without ancillary chunks other than tRNS (none changes the
+     * pixels, as neither Pillow nor OpenCV applies gAMA/iCCP, and libpng prints warnings about
+     * some, such as a bad iCCP profile), and with an IEND chunk (Pillow decodes files that lack
+     * it; OpenCV's reader does not). Returns {@code png} itself when nothing has to change.
      */
-    static byte[] withoutAncillaryChunks(byte[] png) {
+    static byte[] forLibpng(byte[] png) {
         int p = 8;
-        boolean drop = false;
-        while (p + 12 <= png.length) {
-            int len = (int) Exif.u32(png, p, false);
-            boolean ancillary = (png[p + 4] & 0x20) != 0;
-            if (ancillary && !startsWith(png, p + 4, "tRNS")) {
-                drop = true;
-                break;
-            }
-            if (startsWith(png, p + 4, "IEND") || len < 0) {
-                break;
-            }
-            p += 12 + len;
-        }
-        if (!drop) {
-            return png;
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length);
-        out.write(png, 0, 8);
-        p = 8;
+        boolean change = true;
         while (p + 12 <= png.length) {
             int len = (int) Exif.u32(png, p, false);
             if (len < 0 || p + 12L + len > png.length) {
                 break;
             }
             boolean ancillary = (png[p + 4] & 0x20) != 0;
-            if (!ancillary || startsWith(png, p + 4, "tRNS")) {
-                out.write(png, p, 12 + len);
+            if (ancillary && !startsWith(png, p + 4, "tRNS")) {
+                break;
             }
             if (startsWith(png, p + 4, "IEND")) {
+                change = false;
                 break;
             }
             p += 12 + len;
         }
+        if (!change) {
+            return png;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length + IEND.length);
+        out.write(png, 0, 8);
+        p = 8;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            if (len < 0 || p + 12L + len > png.length || startsWith(png, p + 4, "IEND")) {
+                break;
+            }
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (!ancillary || startsWith(png, p + 4, "tRNS")) {
+                out.write(png, p, 12 + len);
+            }
+            p += 12 + len;
+        }
+        out.write(IEND, 0, IEND.length);
         return out.toByteArray();
     }
 

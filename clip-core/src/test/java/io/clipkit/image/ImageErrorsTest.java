@@ -79,6 +79,17 @@ class ImageErrorsTest {
     }
 
     @Test
+    void pngWithoutIendOrWithTrailingBytesStillDecodesAsPillowDoes() throws IOException {
+        byte[] png = fixture("png_rgb.png");
+        float[] expected = pre.preprocess(TestFiles.fixture("images/src/png_rgb.png"));
+        Path noIend = Files.write(tmp.resolve("noiend.png"), Arrays.copyOf(png, png.length - 12));
+        assertArrayEquals(expected, pre.preprocess(noIend));
+        byte[] trailing = Arrays.copyOf(png, png.length + 7);
+        Path withTrailing = Files.write(tmp.resolve("trailing.png"), trailing);
+        assertArrayEquals(expected, pre.preprocess(withTrailing));
+    }
+
+    @Test
     void sniffsByContentNotExtension() throws IOException {
         Path disguised = Files.write(tmp.resolve("really_a_png.jpg"), fixture("png_rgb.png"));
         assertArrayEquals(pre.preprocess(TestFiles.fixture("images/src/png_rgb.png")), pre.preprocess(disguised));
