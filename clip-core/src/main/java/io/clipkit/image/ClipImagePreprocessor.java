@@ -82,7 +82,10 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         return PixelOps.toRgb(resizeCrop(p, size));
     }
 
-    /** torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window. */
+    /**
+     * torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window.
+     * May modify {@code p}'s buffer (premultiplied alpha), which the callers own.
+     */
     static Pixels resizeCrop(Pixels p, int n) {
         int w = p.width();
         int h = p.height();
@@ -102,7 +105,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
             return Resample.window(p, left, top, n, n); // torchvision does not call resize at all
         }
         if (p.mode().premultiplied()) {
-            Pixels win = Resample.resizeWindow(PixelOps.premultiply(p), newW, newH, left, top, n, n);
+            Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n);
             PixelOps.unpremultiply(win);
             return win;
         }

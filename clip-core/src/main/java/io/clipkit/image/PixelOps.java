@@ -10,20 +10,24 @@ final class PixelOps {
         return ((tmp >> 8) + tmp) >> 8;
     }
 
-    /** RGBA to RGBa / LA to La (Pillow premultiplies the color bands before resizing). */
-    static Pixels premultiply(Pixels p) {
-        byte[] in = p.bytes();
-        byte[] out = new byte[in.length];
+    /**
+     * RGBA to RGBa / LA to La (Pillow premultiplies the color bands before resizing), in place:
+     * the caller owns the decoded buffer and a second full-size copy would double peak memory.
+     */
+    static Pixels premultiplyInPlace(Pixels p) {
+        byte[] d = p.bytes();
         int c = p.channels();
         int colors = c - 1;
-        for (int i = 0; i < in.length; i += c) {
-            int alpha = in[i + colors] & 0xff;
-            for (int k = 0; k < colors; k++) {
-                out[i + k] = (byte) mulDiv255(in[i + k] & 0xff, alpha);
+        for (int i = 0; i < d.length; i += c) {
+            int alpha = d[i + colors] & 0xff;
+            if (alpha == 255) {
+                continue;
             }
-            out[i + colors] = (byte) alpha;
+            for (int k = 0; k < colors; k++) {
+                d[i + k] = (byte) mulDiv255(d[i + k] & 0xff, alpha);
+            }
         }
-        return Pixels.of8(p.mode(), p.width(), p.height(), out, p.bgr());
+        return p;
     }
 
     /** RGBa to RGBA / La to LA, in place. */
