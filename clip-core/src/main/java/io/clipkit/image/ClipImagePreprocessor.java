@@ -79,7 +79,11 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());
         }
-        return PixelOps.toRgb(resizeCrop(p, size));
+        try {
+            return PixelOps.toRgb(resizeCrop(p, size));
+        } catch (IllegalArgumentException e) {
+            throw new io.clipkit.ImageDecodeException(image, e.getMessage());
+        }
     }
 
     /**

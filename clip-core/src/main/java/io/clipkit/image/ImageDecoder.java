@@ -514,7 +514,14 @@ final class ImageDecoder {
         return out.toByteArray();
     }
 
+    /** OpenCV's default decoder limit on either side (OPENCV_IO_MAX_IMAGE_WIDTH/HEIGHT). */
+    private static final long OPENCV_MAX_SIDE = 1 << 20;
+
     private static Pixels decodeOpenCv(Path file, byte[] b, Header h) throws ImageDecodeException {
+        if (h.width > OPENCV_MAX_SIDE || h.height > OPENCV_MAX_SIDE) {
+            throw new ImageDecodeException(file, "unsupported: a side of " + Math.max(h.width, h.height)
+                    + " pixels is over the decoder's limit of " + OPENCV_MAX_SIDE);
+        }
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
             buf.data().put(b, 0, b.length);
             try (Mat img = opencv_imgcodecs.imdecode(buf,

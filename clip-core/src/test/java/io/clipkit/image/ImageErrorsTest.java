@@ -109,6 +109,30 @@ class ImageErrorsTest {
     }
 
     @Test
+    void tooElongatedForTheTargetSizeIsABadImageNotACrash() throws IOException {
+        // 1,000,000 x 1 gray: at n = 4096 the long side would be 4.1e9 pixels.
+        int w = 1_000_000;
+        byte[] raw = new byte[w + 1];
+        java.util.zip.Deflater def = new java.util.zip.Deflater(9);
+        def.setInput(raw);
+        def.finish();
+        byte[] buf = new byte[1 << 20];
+        int len = def.deflate(buf);
+        def.end();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(1).put((byte) 8).put((byte) 0).array());
+        chunk(out, "IDAT", Arrays.copyOf(buf, len));
+        chunk(out, "IEND", new byte[0]);
+        Path strip = Files.write(tmp.resolve("strip.png"), out.toByteArray());
+        ImageDecodeException e = assertThrows(ImageDecodeException.class,
+                () -> ImagePreprocessor.builder().size(4096).build().preprocess(strip));
+        assertTrue(e.reason().contains("too elongated"), e.reason());
+        // the same image is fine at a size whose long side fits
+        assertEquals(3, ImagePreprocessor.builder().size(1).build().preprocess(strip).length);
+    }
+
+    @Test
     void sixteenBitTiffIsUnsupportedLikeTheReference() throws IOException {
         // Little-endian TIFF, one IFD: 4x4, 16 bits/sample, 1 sample (Pillow mode I;16 cannot be resized).
         ByteBuffer t = ByteBuffer.allocate(200).order(java.nio.ByteOrder.LITTLE_ENDIAN);
