@@ -25,9 +25,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * orientation. The format is sniffed from magic bytes; dimensions come from the header and are
  * checked against the pixel limit before any pixel is decoded.
  *
- * <p>Decoders: OpenCV's imdecode (libjpeg-turbo with SIMD, libpng, libwebp, libtiff, its BMP
- * reader) for JPEG, PNG, WebP, TIFF and BMP; the JDK's GIF reader for GIF (OpenCV has none) and
- * the JDK's JPEG reader for CMYK JPEGs (OpenCV converts CMYK to BGR with its own formula).
+ * <p>Decoders: the system libturbojpeg for JPEG when installed ({@link TurboJpeg}), else OpenCV;
+ * OpenCV's imdecode (libpng, libwebp, its BMP reader) for PNG, WebP and BMP; our own GIF decoder
+ * ({@link Gif}); the JDK's readers for TIFF (raw samples) and, without libturbojpeg, for CMYK JPEGs
+ * (OpenCV converts CMYK to BGR with its own formula).
  */
 final class ImageDecoder {
     enum Format { JPEG, PNG, GIF, BMP, TIFF, WEBP }
@@ -161,6 +162,9 @@ final class ImageDecoder {
         }
         if (startsWith(b, 0, "8BPS")) {
             return "unsupported image format Photoshop PSD (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
+        }
+        if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 1 || b[2] == 2) && b[3] == 0) {
+            return "unsupported image format ICO/CUR icon (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
         }
         if (startsWith(b, 0, "%PDF")) {
             return "not an image: a PDF document";
