@@ -4,11 +4,11 @@
 # throughput and, because the machine may be shared, throughput per CPU-second of each process.
 # Java uses the system libturbojpeg (package libturbojpeg0, installed here if missing) when present;
 # CLIPKIT_NO_TURBO=1 measures the OpenCV fallback instead.
-#   bench/preprocess.sh [SIZE=224] [ROUNDS=3]
+#   bench/preprocess.sh [SIZE=224] [ROUNDS=5]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 size="${1:-224}"
-rounds="${2:-3}"
+rounds="${2:-5}"
 if [ ! -d /usr/share/backgrounds/mate ]; then
   apt-get install -y mate-backgrounds >/dev/null
 fi
@@ -28,4 +28,5 @@ echo "$jv"
 rate() { sed -n "s|.*: \([0-9.]*\) $1.*|\1|p" <<<"$2"; }
 ratio() { awk -v j="$1" -v p="$2" 'BEGIN { printf "%.2fx", j / p }'; }
 echo "ratio java/python: wall-clock $(ratio "$(rate 'images/s' "$jv")" "$(rate 'images/s' "$py")"),"\
+  "best round $(ratio "$(rate 'best-images/s' "$jv")" "$(rate 'best-images/s' "$py")"),"\
   "per CPU-second $(ratio "$(rate 'images/CPU-s' "$jv")" "$(rate 'images/CPU-s' "$py")")"
