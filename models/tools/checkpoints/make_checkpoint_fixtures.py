@@ -91,6 +91,23 @@ def expected(sd, path):
         json.dump(out, f, indent=0)
 
 
+def official_safetensors(sd, p):
+    """With the official `safetensors` package importable (not installed here: unpack its wheel from
+    /opt/pypi and put it on PYTHONPATH), writes official-f16.safetensors with the official writer
+    (which orders tensors by alignment and name, not state_dict order) and checks that our own
+    writer's files read back identically with the official reader. Without it, keeps the committed file."""
+    try:
+        from safetensors.torch import load_file, save_file
+    except ImportError:
+        print("safetensors not importable: official-f16.safetensors left as committed", file=sys.stderr)
+        return
+    save_file(cast_state_dict(sd, torch.float16), p("official-f16.safetensors"), metadata={"format": "pt"})
+    for name, dt in [("f32", torch.float32), ("f16", torch.float16), ("bf16", torch.bfloat16)]:
+        ours = load_file(p(f"tiny-{name}.safetensors"))
+        want = cast_state_dict(sd, dt)
+        assert list(ours) == list(want) and all(torch.equal(ours[k], want[k]) for k in want), name
+
+
 def zip_stored(path, entries):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
         for name, data in entries:
@@ -108,6 +125,7 @@ def main():
         save_state_dict(sd, p(f"tiny-{name}.pt"), dtype=dt)
         save_safetensors(sd, p(f"tiny-{name}.safetensors"), dtype=dt, metadata={"format": "pt"})
     save_state_dict(sd, p("tiny-wrapped.pt"), wrap=True, prefix="module.")
+    official_safetensors(sd, p)
 
     image = torch.randn(2, 3, 8, 8)
     ids = torch.randint(0, 11, (2, 5))

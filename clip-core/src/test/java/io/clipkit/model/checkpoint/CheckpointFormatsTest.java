@@ -66,6 +66,7 @@ class CheckpointFormatsTest {
         "tiny-f32.safetensors, expected-f32.json, safetensors",
         "tiny-f16.safetensors, expected-f16.json, safetensors",
         "tiny-bf16.safetensors, expected-bf16.json, safetensors",
+        "official-f16.safetensors, expected-f16.json, safetensors",
         "tiny-f32.pt, expected-f32.json, state-dict",
         "tiny-f16.pt, expected-f16.json, state-dict",
         "tiny-bf16.pt, expected-bf16.json, state-dict",
@@ -77,7 +78,11 @@ class CheckpointFormatsTest {
         Checkpoint ckpt = Checkpoint.read(TestFiles.fixture("checkpoints/" + file));
         JsonNode exp = expected(expectedFile);
         assertEquals(format, ckpt.format());
-        assertEquals(keys(exp), new ArrayList<>(ckpt.tensors().keySet()));
+        if (file.startsWith("official")) { // the official writer orders by alignment and name
+            assertEquals(new java.util.HashSet<>(keys(exp)), ckpt.tensors().keySet());
+        } else {
+            assertEquals(keys(exp), new ArrayList<>(ckpt.tensors().keySet()));
+        }
         assertTensorsEqual(exp, ckpt);
         assertEquals(64, ckpt.sha256().length());
     }
