@@ -161,6 +161,21 @@ class CheckpointRobustnessTest {
     }
 
     @Test
+    void deflatedEntriesAreInflated() throws IOException {
+        Path src = TestFiles.fixture("checkpoints/tiny-f16.pt");
+        Path f = tmp.resolve("deflated.pt");
+        try (ZipFile in = new ZipFile(src.toFile());
+                var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(f))) {
+            for (var e : java.util.Collections.list(in.entries())) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName())); // DEFLATED by default
+                out.write(in.getInputStream(e).readAllBytes());
+                out.closeEntry();
+            }
+        }
+        assertEquals(Checkpoint.read(src).tensors(), Checkpoint.read(f).tensors());
+    }
+
+    @Test
     void aModuleThatContainsItselfIsRefused() throws IOException {
         // obj = __torch__.M(); obj.__setstate__({"me": obj})
         TorchFiles.Pickle p = new TorchFiles.Pickle();
