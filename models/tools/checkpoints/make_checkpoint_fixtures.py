@@ -144,6 +144,12 @@ def main():
     torch.save(views, p("views.pt"))
     expected({k: v.contiguous() for k, v in views.items()}, p("expected-views.json"))
 
+    # Every fp16 bit pattern (subnormals, infinities, NaNs), and numpy's float32 conversion of each.
+    import numpy as np
+    bits = np.arange(65536, dtype=np.uint32).astype(np.uint16)
+    save_safetensors({"all": torch.from_numpy(bits.view(np.float16).copy())}, p("f16-all-values.safetensors"))
+    np.save(p("f16-all-values.npy"), bits.view(np.float16).astype(np.float32))
+
     # Legacy (pre-1.6) serialization: not a zip.
     torch.save(sd, p("legacy.pt"), _use_new_zipfile_serialization=False)
 

@@ -104,6 +104,29 @@ class CheckpointFormatsTest {
     }
 
     @Test
+    void everyHalfValueUpcastsAsNumpyDoes() throws IOException {
+        float[] got = Checkpoint.read(TestFiles.fixture("checkpoints/f16-all-values.safetensors")).require("all", 65536).toFloatArray();
+        float[] want = io.clipkit.util.Npy.read(TestFiles.fixture("checkpoints/f16-all-values.npy")).data();
+        for (int h = 0; h < 65536; h++) {
+            assertEquals(Float.floatToIntBits(want[h]), Float.floatToIntBits(got[h]), "fp16 bits " + h);
+        }
+    }
+
+    @Test
+    void bf16IsTheTopHalfOfFloat32() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        float[] values = {1.5f, -0.0f, Float.NEGATIVE_INFINITY, 3.0e38f};
+        for (float v : values) {
+            b.putShort((short) (Float.floatToIntBits(v) >>> 16)); // exact in bf16 (7 mantissa bits)
+        }
+        TensorData t = new TensorData("x", new long[] {4}, TensorData.Dtype.BF16, b.flip());
+        float[] got = t.toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(Float.floatToIntBits(values[i]) & 0xffff0000, Float.floatToIntBits(got[i]));
+        }
+    }
+
+    @Test
     void sha256IsOfTheWholeFile() throws Exception {
         Path f = TestFiles.fixture("checkpoints/tiny-f16.pt");
         String want = java.util.HexFormat.of().formatHex(
