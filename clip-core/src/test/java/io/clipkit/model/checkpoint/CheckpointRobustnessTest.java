@@ -176,6 +176,15 @@ class CheckpointRobustnessTest {
     }
 
     @Test
+    void protocolZeroInstIsRefusedByNameToo() throws IOException {
+        byte[] pkl = "(ios\nsystem\nS'echo pwned'\np0\n.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Path f = tmp.resolve("inst.pt");
+        TorchFiles.zip(f, entries("a/data.pkl", pkl, Map.of()));
+        ClipException e = assertThrows(ClipException.class, () -> Checkpoint.read(f));
+        assertTrue(e.getMessage().contains("refusing to load " + f) && e.getMessage().contains("os.system"), e.getMessage());
+    }
+
+    @Test
     void aModuleThatContainsItselfIsRefused() throws IOException {
         // obj = __torch__.M(); obj.__setstate__({"me": obj})
         TorchFiles.Pickle p = new TorchFiles.Pickle();
