@@ -23,6 +23,7 @@ final class TextTables {
     private final Map<String, Map<String, String>> maps = new HashMap<>();
     private final Map<String, int[]> codecs = new HashMap<>();
     private final Map<String, String> regexes = new HashMap<>();
+    private final List<String> badness = new ArrayList<>();
 
     private static final class Holder {
         static final TextTables INSTANCE = load();
@@ -89,6 +90,9 @@ final class TextTables {
                     codecs.put(name, table);
                     break;
                 }
+                case "badness":
+                    badness.add(line);
+                    break;
                 case "regex": {
                     int tab = line.indexOf('\t');
                     regexes.put(line.substring(0, tab), line.substring(tab + 1));
@@ -136,6 +140,11 @@ final class TextTables {
     /** Decoding table of a single-byte codec: byte -> code point, -1 where undefined. */
     int[] codec(String name) {
         return require(codecs.get(name), name);
+    }
+
+    /** ftfy's badness heuristic as alternatives of atoms (see make_text_tables.py). */
+    List<String> badness() {
+        return java.util.Collections.unmodifiableList(badness);
     }
 
     String regex(String name) {
