@@ -2,6 +2,7 @@
 
 models/fixtures/tokens/corpus.jsonl   designed corpus
 models/fixtures/tokens/random.jsonl   seeded random mixes of the same pieces
+models/fixtures/tokens/long.jsonl     a few long texts
 Each line: {"text": ..., "ids": [49406, ..., 49407], "ftfy": ftfy.fix_text(text)} (ids unpadded).
 
 Run: PYTHONPATH=/work/pydeps /usr/bin/python3 models/tools/tokens/make_token_fixtures.py [vocab.gz]
@@ -199,6 +200,13 @@ def randomized(n, seed):
     return out
 
 
+def long_texts():
+    """Long inputs: long mojibake runs (deep regex repetition in a naive port), many lines."""
+    return ["Ã©" * 6000 + "😀", "Ã©x " * 800 + "😀", "Ð¿Ñ€Ð¸" * 500, ("a photo of a cat. " * 10 + "\n") * 10,
+            "&amp;" * 500, "😀" * 400, "Ã©" * 500 + "\n" + "€Ã" * 500 + "\n<p>&amp;</p>\n&amp;",
+            "supercalifragilistic" * 100]
+
+
 def write(path, texts, tok):
     seen = set()
     n = 0
@@ -218,6 +226,7 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     write(os.path.join(OUT_DIR, "corpus.jsonl"), designed(), tok)
     write(os.path.join(OUT_DIR, "random.jsonl"), randomized(400, 20261126), tok)
+    write(os.path.join(OUT_DIR, "long.jsonl"), long_texts(), tok)
 
 
 if __name__ == "__main__":
