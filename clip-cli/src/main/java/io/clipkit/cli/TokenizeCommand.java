@@ -88,8 +88,8 @@ final class TokenizeCommand implements Callable<Integer> {
         }
         List<String> names = new ArrayList<>();
         candidates.forEach(p -> names.add(p.toString()));
-        throw new java.nio.file.NoSuchFileException(VOCAB_FILE, null, "CLIP vocabulary not found; looked in "
-                + String.join(", ", names) + ". Put " + VOCAB_FILE + " in one of these folders or pass --vocab PATH");
+        throw new IOException("CLIP vocabulary not found: looked for " + String.join(", ", names)
+                + ". Put " + VOCAB_FILE + " in one of these folders (or set $CLIPKIT_HOME) or pass --vocab PATH");
     }
 
     static List<Path> defaultLocations(Map<String, String> env, String userHome) {
