@@ -264,6 +264,21 @@ def main():
     emit_set(lines, "py.case_ignorable", ignorable)
     emit_set(lines, "py.cased", cased)
 
+    # canonical combining classes (Python's Unicode data is newer than the JDK's; NFC needs them
+    # for combining marks the JDK does not know yet)
+    lines.append("[values py.ccc]")
+    run = None
+    for c in range(0x110000):
+        v = unicodedata.combining(chr(c)) if not 0xD800 <= c <= 0xDFFF else 0
+        if run and run[2] == v and run[1] == c - 1:
+            run[1] = c
+            continue
+        if run and run[2]:
+            lines.append("%X %X %d" % tuple(run))
+        run = [c, c, v]
+    if run and run[2]:
+        lines.append("%X %X %d" % tuple(run))
+
     # html.unescape
     lines.append("[map html5]")
     for name, val in sorted(html.entities.html5.items()):

@@ -79,7 +79,10 @@ def designed():
           "𝔄𝔟𝔠 fraktur", "Ⓐⓑⓒ", "e\u0301 combining", "a\u0308o\u0308u\u0308", "n\u0303",
           "\u1100\u1161\u11a8 jamo", "ǅemal", "ǈjubljana", "ĳssel", "Ĳssel", "ŉ", "ꭓ", "ꮜ cherokee",
           "Ꭰ cherokee upper", "ᏸ", "𐐀 deseret", "𞤀 adlam", "ǰ", "ﬅ ligature st", "ᾈ", "ﬀ",
-          "ǲ", "ὒ", "ǅ", "Å", "K kelvin", "Ω ohm", "ℌ", "µ micro", "ª º", "ŀl"]
+          "ǲ", "ὒ", "ǅ", "Å", "K kelvin", "Ω ohm", "ℌ", "µ micro", "ª º", "ŀl",
+          # combining marks newer than the JDK's Unicode data (NFC ordering and blocking)
+          "a\u0898\u0316", "e\u1ac1\u0301", "e\u0898\u0301", "o\u0301\u1ac5\u0316", "\u0627\u08ca\u0655",
+          "\u1100\u1161\u11a8\u0898", "A\u030a\u1ac1"]
     # emoji
     t += ["😀", "😀😃😄", "I ❤️ NY", "👍", "👍🏻👍🏼👍🏽👍🏾👍🏿", "👨‍👩‍👧‍👦", "👩‍💻", "🧑🏽‍🚀",
           "🏳️‍🌈", "🏴‍☠️", "🇯🇵", "🇺🇸🇬🇧🇫🇷", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "1️⃣", "#️⃣", "©️ ®️ ™️", "🐱 cat", "dog🐶",

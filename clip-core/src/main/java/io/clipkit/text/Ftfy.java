@@ -164,7 +164,7 @@ final class Ftfy {
             text = fixSurrogates(text);
             text = removeTerminalEscapes(text);
             text = removeControlChars(text);
-            text = Normalizer.normalize(text, Normalizer.Form.NFC);
+            text = Nfc.normalize(text);
             if (text.equals(orig)) {
                 return text;
             }
