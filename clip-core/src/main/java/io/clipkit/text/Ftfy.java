@@ -30,7 +30,6 @@ final class Ftfy {
     private static final Codec[] CODECS = new Codec[ENCODINGS.length];
     private static final int[] WINDOWS_1252;
     private static final int[] SLOPPY_WINDOWS_1252;
-    private static final Pattern BADNESS;
     private static final CodePointSet FIRST_OF_2;
     private static final CodePointSet FIRST_OF_3;
     private static final CodePointSet FIRST_OF_4;
@@ -52,8 +51,6 @@ final class Ftfy {
         }
         WINDOWS_1252 = t.codec("windows-1252");
         SLOPPY_WINDOWS_1252 = t.codec("sloppy-windows-1252");
-        // UNIX_LINES: Python's '.' excludes only '\n'.
-        BADNESS = Pattern.compile(t.regex("badness"), Pattern.UNIX_LINES);
         FIRST_OF_2 = t.set("ftfy.utf8_first_of_2");
         FIRST_OF_3 = t.set("ftfy.utf8_first_of_3");
         FIRST_OF_4 = t.set("ftfy.utf8_first_of_4");
@@ -222,7 +219,12 @@ final class Ftfy {
 
     /** ftfy's BADNESS_RE translated to java.util.regex: the slow twin of {@link Badness}, for tests. */
     static boolean isBadByRegex(String s) {
-        return BADNESS.matcher(s).find();
+        return BadnessRegex.PATTERN.matcher(s).find();
+    }
+
+    private static final class BadnessRegex {
+        // UNIX_LINES: Python's '.' excludes only '\n'.
+        static final Pattern PATTERN = Pattern.compile(TextTables.get().regex("badness"), Pattern.UNIX_LINES);
     }
 
     /** {@code ftfy.fix_encoding(text)}: one-step repairs until nothing changes. */
