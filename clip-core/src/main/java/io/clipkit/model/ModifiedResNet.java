@@ -60,11 +60,16 @@ final class ModifiedResNet implements ImageEncoder {
     @Override
     public NDArray forward(NDArray images) {
         NDManager owner = images.getManager();
-        NDArray x = images;
-        for (ConvBn s : stem) {
-            x = s.forward(x).getNDArrayInternal().relu();
+        NDArray x;
+        try (NDManager scope = owner.newSubManager()) { // the stem's full-resolution temporaries
+            images.tempAttach(scope); // results follow their first operand into the scope; images return after
+            x = images;
+            for (ConvBn s : stem) {
+                x = s.forward(x).getNDArrayInternal().relu();
+            }
+            x = Nn.avgPool(x, 2);
+            x.attach(owner);
         }
-        x = Nn.avgPool(x, 2);
         for (Bottleneck b : blocks) {
             try (NDManager scope = owner.newSubManager()) {
                 x.attach(scope);
