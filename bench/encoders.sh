@@ -5,6 +5,8 @@
 # embedding, same weights, inputs and thread count; model load time and peak RSS.
 #
 #   bench/encoders.sh [THREADS] [ARCH: ViT-B-32|RN50] [fp32|fp16]
+#   REF_PASSIVE=1 bench/encoders.sh ...   # also give the Python side OMP_WAIT_POLICY=PASSIVE, the
+#                                         # OpenMP setting clipkit applies to itself (fairer at >1 thread)
 #
 # OpenBLAS's core-type/L2 overrides are unset for both sides (Debian torch uses the system BLAS).
 set -euo pipefail
@@ -18,5 +20,8 @@ if [ ! -f clip-cli/target/clip.jar ] || [ ! -d clip-cli/target/lib ]; then
   mvn -q -o -B package -DskipTests
 fi
 /usr/bin/python3 bench/encoders_ref.py gen "$dir" "$arch"
-/usr/bin/python3 bench/encoders_ref.py run "$dir" "$threads" "$arch"
+# torch.set_num_threads does not reach the system OpenBLAS's own threads: cap them the same way.
+ref_env=(OPENBLAS_NUM_THREADS="$threads")
+if [ "${REF_PASSIVE:-0}" = 1 ]; then ref_env+=(OMP_WAIT_POLICY=PASSIVE); fi
+env "${ref_env[@]}" /usr/bin/python3 bench/encoders_ref.py run "$dir" "$threads" "$arch"
 java -Xmx4g -Dai.djl.offline=true ${BENCH_JAVA_OPTS:-} -cp clip-cli/target/clip.jar bench/EncoderBench.java "$dir" "$threads" "$arch" "$dtype"

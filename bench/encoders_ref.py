@@ -48,9 +48,9 @@ def gen(out, arch):
     print("wrote", path, os.path.getsize(path) // 2**20, "MB")
 
 
-def timed(fn, min_iters=3, min_seconds=8.0):
-    """Median wall seconds per call, and process CPU seconds per call (all threads): the CPU figure
-    is less disturbed when other jobs share the cores."""
+def timed(fn, min_iters=5, min_seconds=8.0):
+    """Best (least disturbed) wall seconds per call over the rounds, and the process CPU seconds
+    (all threads) of the best CPU round: on shared cores, other jobs only ever add time."""
     fn()  # warm-up
     times, cpu = [], []
     start = time.perf_counter()
@@ -59,7 +59,7 @@ def timed(fn, min_iters=3, min_seconds=8.0):
         fn()
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    return float(np.median(times)), float(np.median(cpu))
+    return float(min(times)), float(min(cpu))
 
 
 def run(out, threads, arch):
