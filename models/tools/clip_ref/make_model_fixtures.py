@@ -38,6 +38,10 @@ MODELS = [
     dict(name="vit-p16-r64-fp32", seed=6, formats=[("safetensors", "F32"), ("state-dict", "F32")],
          cfg=dict(embed_dim=16, image_resolution=64, vision_layers=1, vision_width=64, vision_patch_size=16,
                   context_length=20, vocab_size=300, transformer_width=64, transformer_heads=1, transformer_layers=1)),
+    # widths that are not multiples of 64: one head of 96 (vision) and of 80 (text) dimensions
+    dict(name="vit-p16-r32-w96-text80", seed=7, formats=[("safetensors", "F16")],
+         cfg=dict(embed_dim=20, image_resolution=32, vision_layers=1, vision_width=96, vision_patch_size=16,
+                  context_length=12, vocab_size=100, transformer_width=80, transformer_heads=1, transformer_layers=1)),
     dict(name="rn-w8-1211-r96", seed=4, formats=[("torchscript", "F16"), ("state-dict", "F16")],
          cfg=dict(embed_dim=24, image_resolution=96, vision_layers=(1, 2, 1, 1), vision_width=8, vision_patch_size=None,
                   context_length=77, vocab_size=500, transformer_width=64, transformer_heads=1, transformer_layers=1)),
