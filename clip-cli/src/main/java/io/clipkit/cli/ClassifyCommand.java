@@ -69,7 +69,7 @@ final class ClassifyCommand implements Callable<Integer> {
             labels = labelOptions.labels();
             templates = labelOptions.templates();
         } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels).templates(templates)
                 .warnings(w -> {
