@@ -189,17 +189,27 @@ public final class ZeroShotClassifier implements AutoCloseable {
         int k = Math.min(topK, l);
         List<Classification> out = new ArrayList<>(n);
         long[] keys = new long[l];
+        long[] best = new long[k];
         for (int i = 0; i < n; i++) {
             int base = i * l;
-            // Sort (probability, label index) pairs as longs: probabilities are >= 0, so their float
-            // bits order like the values; ties go to the label given first.
+            // (probability, label index) pairs as longs: probabilities are >= 0, so their float bits
+            // order like the values; ties go to the label given first.
             for (int j = 0; j < l; j++) {
                 keys[j] = ((long) Float.floatToIntBits(s.prob[base + j]) << 32) | (l - 1 - j);
             }
-            Arrays.sort(keys);
-            List<LabelScore> ranked = new ArrayList<>(k);
-            for (int r = 0; r < k; r++) {
-                int j = l - 1 - (int) (keys[l - 1 - r] & 0xFFFFFFFFL);
+            int found;
+            if (k * 8 < l) {
+                found = selectTop(keys, best);   // a few of many labels: no full sort
+            } else {
+                Arrays.sort(keys);
+                for (int r = 0; r < k; r++) {
+                    best[r] = keys[l - 1 - r];
+                }
+                found = k;
+            }
+            List<LabelScore> ranked = new ArrayList<>(found);
+            for (int r = 0; r < found; r++) {
+                int j = l - 1 - (int) (best[r] & 0xFFFFFFFFL);
                 float p = s.prob[base + j];
                 if (p < minScore) {
                     break;
@@ -210,6 +220,24 @@ public final class ZeroShotClassifier implements AutoCloseable {
             out.add(new Classification(img, ranked, provenance));
         }
         return out;
+    }
+
+    /** The largest {@code best.length} keys, in descending order, into {@code best}; returns how many. */
+    static int selectTop(long[] keys, long[] best) {
+        int k = best.length;
+        int size = 0;
+        for (long key : keys) {
+            if (size == k && key <= best[k - 1]) {
+                continue;
+            }
+            int pos = size == k ? k - 1 : size++;
+            while (pos > 0 && best[pos - 1] < key) {
+                best[pos] = best[pos - 1];
+                pos--;
+            }
+            best[pos] = key;
+        }
+        return size;
     }
 
     /** Mean of the normalized prompt embeddings per label, normalized again. */

@@ -147,6 +147,41 @@ class ZeroShotClassifierTest {
     }
 
     @Test
+    void partialSelectionAgreesWithAFullSort() {
+        Random r = new Random(11);
+        for (int rep = 0; rep < 200; rep++) {
+            int n = 1 + r.nextInt(300);
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = ((long) r.nextInt(20) << 32) | (n - 1 - i);   // many ties in the high bits
+            }
+            long[] sorted = keys.clone();
+            java.util.Arrays.sort(sorted);
+            int k = 1 + r.nextInt(Math.min(n, 12));
+            long[] best = new long[k];
+            assertEquals(k, ZeroShotClassifier.selectTop(keys, best));
+            for (int i = 0; i < k; i++) {
+                assertEquals(sorted[n - 1 - i], best[i]);
+            }
+        }
+    }
+
+    @Test
+    void topKOfManyLabelsIsThePrefixOfTheFullRanking() {
+        FakeClipModel m = FakeClipModel.small();
+        List<String> many = IntStream.range(0, 60).mapToObj(i -> "label " + i).collect(Collectors.toList());
+        float[][] img = images(m, 30, 8);
+        try (ZeroShotClassifier all = ZeroShotClassifier.builder().model(m).labels(many).build();
+             ZeroShotClassifier top3 = ZeroShotClassifier.builder().model(m).labels(many).topK(3).build()) {
+            List<Classification> a = all.classifyEmbeddings(img);
+            List<Classification> t = top3.classifyEmbeddings(img);
+            for (int i = 0; i < img.length; i++) {
+                assertEquals(a.get(i).labels().subList(0, 3), t.get(i).labels());
+            }
+        }
+    }
+
+    @Test
     void tiesKeepTheOrderTheLabelsWereGivenIn() {
         FakeClipModel m = FakeClipModel.small();
         // The fake tokenizer splits on whitespace, so "cat" and "cat " get identical embeddings: an exact tie.
