@@ -111,6 +111,38 @@ class ClassifyGoldenTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void badImagesWithTheRealPipelineAreNamedAndTheOthersClassified() throws Exception {
+        Path model = checkpoint("vit-p32-r64/model.pt");
+        Path good = TestFiles.fixture("images/src/jpeg_420_4x3.jpg");
+        byte[] jpeg = Files.readAllBytes(good);
+        Path truncated = Files.write(work.resolve("truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 3));
+        Path text = Files.writeString(work.resolve("notes.jpg"), "not an image at all");
+        Path empty = Files.write(work.resolve("empty.png"), new byte[0]);
+        Path missing = work.resolve("missing.jpg");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("classify", "--json", "--model", model.toString(), "--vocab", TestFiles.vocabulary().toString(),
+                "--cache-dir", work.resolve("cache").toString(), "--labels", "cat,dog",
+                text.toString(), good.toString(), empty.toString(), missing.toString(), truncated.toString());
+        String e = err.toString();
+        for (Path bad : List.of(text, empty, missing)) {
+            assertTrue(e.contains(bad.toString()), bad + " not named in: " + e);
+        }
+        assertTrue(!e.contains("\tat "), "no stack traces: " + e);
+        assertEquals(1, code, e);
+        List<String> classified = new ArrayList<>();
+        for (String line : out.toString().strip().split("\n")) {
+            classified.add(new ObjectMapper().readTree(line).get("image").asText());
+        }
+        assertTrue(classified.contains(good.toString()), out.toString());
+        // A truncated JPEG is either decoded as far as it goes (as Pillow does) or named on stderr.
+        assertTrue(classified.contains(truncated.toString()) ^ e.contains(truncated.toString()), e);
+    }
+
     /** The fixture checkpoint as an fp32 safetensors file with the formula token table (as the Python tool uses). */
     static synchronized Path checkpoint(String rel) throws IOException {
         Path p = CHECKPOINTS.get(rel);
