@@ -111,6 +111,54 @@ class ClassifyGoldenTest {
         }
     }
 
+    /** The library with a real model: one classifier, several threads, the reference's numbers. */
+    @org.junit.jupiter.api.Test
+    void oneClassifierServesManyThreadsWithTheReferenceNumbers() throws Exception {
+        JsonNode c = expected().get("cases").get(0);
+        assertEquals("vit-default", c.get("name").asText());
+        List<String> labels = new ArrayList<>();
+        c.get("labels").forEach(l -> labels.add(l.asText()));
+        List<Path> images = new ArrayList<>();
+        c.get("images").forEach(i -> images.add(TestFiles.fixture("images/src/" + i.asText())));
+        var opts = io.clipkit.ModelOptions.builder().vocabulary(TestFiles.vocabulary()).build();
+        try (io.clipkit.ClipModel model = io.clipkit.ClipModel.load(checkpoint(c.get("model").asText()), opts);
+             io.clipkit.ZeroShotClassifier classifier = io.clipkit.ZeroShotClassifier.builder()
+                     .model(model).labels(labels).templates(List.of("a photo of a {}.")).build()) {
+            List<io.clipkit.Classification> sequential = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                io.clipkit.Classification r = classifier.classify(images.get(i));
+                sequential.add(r);
+                for (io.clipkit.LabelScore ls : r.labels()) {
+                    double want = c.get("probabilities").get(i).get(labels.indexOf(ls.label())).asDouble();
+                    assertEquals(want, ls.probability(), TOLERANCE);
+                }
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Boolean>> fs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int seed = t;
+                    fs.add(pool.submit(() -> {
+                        java.util.Random r = new java.util.Random(seed);
+                        for (int rep = 0; rep < 3; rep++) {
+                            int i = r.nextInt(images.size());
+                            if (!classifier.classify(images.get(i)).equals(sequential.get(i))) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (var f : fs) {
+                    assertTrue(f.get(120, java.util.concurrent.TimeUnit.SECONDS), "a concurrent result differed");
+                }
+            } finally {
+                pool.shutdown();
+                assertTrue(pool.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void badImagesWithTheRealPipelineAreNamedAndTheOthersClassified() throws Exception {
         Path model = checkpoint("vit-p32-r64/model.pt");
