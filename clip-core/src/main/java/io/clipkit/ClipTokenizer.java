@@ -41,7 +41,18 @@ public interface ClipTokenizer {
      * reported to {@code onTruncate} with a message naming its token count and the limit (label
      * prompts are truncated with a warning: {@code tok.encodeForModel(prompt, 77, log::warn)}).
      */
-    int[] encodeForModel(String text, int contextLength, java.util.function.Consumer<String> onTruncate);
+    default int[] encodeForModel(String text, int contextLength, java.util.function.Consumer<String> onTruncate) {
+        if (onTruncate == null) {
+            throw new IllegalArgumentException("onTruncate is null");
+        }
+        int[] row = encodeForModel(text, contextLength, true);
+        int count = encode(text).length;
+        if (count > contextLength) {
+            onTruncate.accept("truncated text of " + count + " tokens to the context length " + contextLength
+                    + ": \"" + (text.length() <= 60 ? text : text.substring(0, 57) + "...") + "\"");
+        }
+        return row;
+    }
 
     /**
      * Decodes ids back to text as {@code simple_tokenizer.decode} does (each word followed by a

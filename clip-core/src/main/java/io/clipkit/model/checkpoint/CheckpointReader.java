@@ -22,6 +22,10 @@ final class CheckpointReader {
     private CheckpointReader() {}
 
     static Checkpoint read(Path file) throws IOException {
+        return read(file, FileSource.WHOLE_MAP_LIMIT);
+    }
+
+    static Checkpoint read(Path file, long wholeMapLimit) throws IOException {
         if (!Files.exists(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such checkpoint file");
         }
@@ -33,17 +37,20 @@ final class CheckpointReader {
         Map<String, Object> scalars = new LinkedHashMap<>();
         Map<String, TensorData> raw;
         String format;
-        try (FileSource src = new FileSource(file)) {
+        try (FileSource src = new FileSource(file, wholeMapLimit)) {
             if (isZip(head)) {
-                TorchZip.Result r = TorchZip.read(src, scalars);
+                TorchZip.Result r = guarded(file, () -> TorchZip.read(src, scalars));
                 raw = r.tensors();
                 format = r.torchscript() ? Checkpoint.TORCHSCRIPT : Checkpoint.STATE_DICT;
             } else if (Safetensors.looksLike(head, size)) {
-                raw = Safetensors.read(src, scalars);
+                raw = guarded(file, () -> Safetensors.read(src, scalars));
                 format = Checkpoint.SAFETENSORS;
+            } else if (isLegacyTorch(head)) {
+                raw = guarded(file, () -> TorchZip.readLegacy(src, scalars)).tensors();
+                format = Checkpoint.STATE_DICT;
             } else {
                 throw new ClipException(file + ": not a checkpoint this reader accepts (" + describe(head, size)
-                        + "); expected a TorchScript archive or torch.save zip (.pt/.pth/.bin) or a .safetensors file");
+                        + "); expected a TorchScript archive or torch.save file (.pt/.pth/.bin) or a .safetensors file");
             }
         }
         Map<String, TensorData> tensors = new LinkedHashMap<>();
@@ -65,6 +72,25 @@ final class CheckpointReader {
         return new Checkpoint(format, tensors, scalars, sha256(file));
     }
 
+    private interface Reading<T> {
+        T run() throws IOException;
+    }
+
+    /** Readers validate what they read; this net turns any slip on a corrupt file into an error naming the file. */
+    private static <T> T guarded(Path file, Reading<T> r) throws IOException {
+        try {
+            return r.run();
+        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException | IllegalArgumentException
+                | ArithmeticException | ClassCastException | NullPointerException e) {
+            throw new ClipException(file + ": corrupt checkpoint (" + e + ")", e);
+        }
+    }
+
+    /** Pickle protocol 2 whose first value is a LONG1 of 10 bytes: the legacy torch.save magic number. */
+    static boolean isLegacyTorch(ByteBuffer h) {
+        return h.remaining() >= 4 && (h.get(0) & 0xff) == 0x80 && h.get(1) == 2 && (h.get(2) & 0xff) == 0x8a && h.get(3) == 0x0a;
+    }
+
     static boolean isZip(ByteBuffer head) {
         return head.remaining() >= 4 && head.get(0) == 'P' && head.get(1) == 'K'
                 && ((head.get(2) == 3 && head.get(3) == 4) || (head.get(2) == 5 && head.get(3) == 6));
@@ -77,9 +103,6 @@ final class CheckpointReader {
         }
         int n = h.remaining();
         if (n >= 2 && (h.get(0) & 0xff) == 0x80 && h.get(1) >= 2 && h.get(1) <= 5) {
-            if (n >= 4 && (h.get(2) & 0xff) == 0x8a && h.get(3) == 0x0a) {
-                return "a legacy (pre-1.6, non-zip) torch.save file; re-save it with a current PyTorch: torch.save(torch.load(f), g)";
-            }
             return "a Python pickle, not a zip archive";
         }
         if (n >= 8 && (h.get(0) & 0xff) == 0x89 && h.get(1) == 'P' && h.get(2) == 'N' && h.get(3) == 'G') {

@@ -30,6 +30,63 @@ final class TorchZip {
     private final String root;
     private final Map<String, ByteBuffer> storages = new HashMap<>();
 
+    /** Magic number that starts legacy (pre-1.6, non-zip) torch.save files. */
+    static final java.math.BigInteger LEGACY_MAGIC = new java.math.BigInteger("1950a86a20f9469cfc6c", 16);
+
+    private TorchZip(FileSource src, Map<String, ByteBuffer> legacyStorages) {
+        this.src = src;
+        this.zip = null;
+        this.root = "";
+        this.storages.putAll(legacyStorages);
+    }
+
+    /**
+     * A legacy torch.save file: pickles of the magic number, protocol version and system info,
+     * the object, the sorted storage keys, then each storage as an int64 element count and its bytes.
+     */
+    static Result readLegacy(FileSource src, Map<String, Object> scalars) throws IOException {
+        ByteBuffer all = src.slice(0, src.size, "legacy torch.save file");
+        String where = src.file + " (legacy torch.save)";
+        Unpickler u = new Unpickler(where, all, false);
+        if (!LEGACY_MAGIC.equals(u.load())) {
+            throw new ClipException(src.file + ": a Python pickle, not a checkpoint this reader accepts");
+        }
+        u = new Unpickler(where, all.duplicate().position(u.position()), false);
+        Object version = u.load();
+        if (!Long.valueOf(1001).equals(version)) {
+            throw new ClipException(where + ": unsupported legacy protocol version " + version);
+        }
+        u = new Unpickler(where, all.duplicate().position(u.position()), false);
+        if (!(u.load() instanceof Map<?, ?> sys) || !Boolean.TRUE.equals(sys.get("little_endian"))) {
+            throw new ClipException(where + ": only little-endian legacy files are supported");
+        }
+        Unpickler main = new Unpickler(where, all.duplicate().position(u.position()), false);
+        Object top = main.load();
+        u = new Unpickler(where, all.duplicate().position(main.position()), false);
+        if (!(u.load() instanceof List<?> keys)) {
+            throw new ClipException(where + ": corrupt storage key list");
+        }
+        long pos = u.position();
+        Map<String, ByteBuffer> data = new HashMap<>();
+        for (Object k : keys) {
+            StorageRef ref = main.storages.get(String.valueOf(k));
+            if (ref == null) {
+                throw new ClipException(where + ": storage " + k + " is stored but never used");
+            }
+            long numel = src.slice(pos, 8, "size of storage " + k).getLong(0);
+            if (numel != ref.numel()) {
+                throw new ClipException(where + ": storage " + k + " holds " + numel + " elements, " + ref.numel() + " declared");
+            }
+            long bytes = Math.multiplyExact(numel, ref.dtype().bytes());
+            data.put(ref.key(), src.slice(pos + 8, bytes, "storage " + k));
+            pos += 8 + bytes;
+        }
+        TorchZip t = new TorchZip(src, data);
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        t.flattenTop(top, out, scalars);
+        return new Result(out, false);
+    }
+
     private TorchZip(FileSource src) throws IOException {
         this.src = src;
         this.zip = new ZipIndex(src);
@@ -66,6 +123,11 @@ final class TorchZip {
         String where = src.file + " (" + root + "data.pkl)";
         Object top = new Unpickler(where, zip.read(zip.entries.get(root + "data.pkl")), torchscript).load();
         Map<String, TensorData> out = new LinkedHashMap<>();
+        flattenTop(top, out, scalars);
+        return new Result(out, torchscript);
+    }
+
+    private void flattenTop(Object top, Map<String, TensorData> out, Map<String, Object> scalars) throws IOException {
         if (top instanceof TorchObject module) {
             flattenModule(module, "", out, scalars);
         } else if (top instanceof Map<?, ?> m) {
@@ -74,25 +136,45 @@ final class TorchZip {
             throw new ClipException(src.file + ": not a state dict: the pickle holds " + Unpickler.describe(top));
         }
         if (out.isEmpty()) {
-            throw new ClipException(src.file + ": the archive holds no tensors");
+            throw new ClipException(src.file + ": the checkpoint holds no tensors");
         }
-        return new Result(out, torchscript);
     }
 
     private static Map<?, ?> unwrap(Map<?, ?> m) {
-        if (m.values().stream().anyMatch(v -> v instanceof TensorRef)) {
-            return m;
-        }
-        for (String w : WRAPPERS) {
-            if (m.get(w) instanceof Map<?, ?> inner) {
-                return unwrap(inner);
+        for (int depth = 0; depth < 4; depth++) {
+            if (m.values().stream().anyMatch(v -> v instanceof TensorRef)) {
+                return m;
             }
+            Map<?, ?> inner = null;
+            for (String w : WRAPPERS) {
+                if (m.get(w) instanceof Map<?, ?> x && x != m) {
+                    inner = x;
+                    break;
+                }
+            }
+            if (inner == null) {
+                return m;
+            }
+            m = inner;
         }
         return m;
     }
 
+    /** Containers on the current path: a pickle can make an object contain itself. */
+    private final java.util.Set<Object> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+    private void enter(Object container, String prefix) {
+        if (open.size() > 200) {
+            throw new ClipException(src.file + ": module tree is nested more than 200 levels deep at " + prefix);
+        }
+        if (!open.add(container)) {
+            throw new ClipException(src.file + ": the pickle's module tree contains itself at " + prefix);
+        }
+    }
+
     private void flattenModule(TorchObject o, String prefix, Map<String, TensorData> out, Map<String, Object> scalars)
             throws IOException {
+        enter(o, prefix);
         for (Map.Entry<String, Object> e : o.attributes.entrySet()) {
             String path = prefix + e.getKey();
             Object v = e.getValue();
@@ -104,10 +186,12 @@ final class TorchZip {
                 scalars.put(path, v);
             }
         }
+        open.remove(o);
     }
 
     private void flattenDict(Map<?, ?> m, String prefix, Map<String, TensorData> out, Map<String, Object> scalars)
             throws IOException {
+        enter(m, prefix);
         for (Map.Entry<?, ?> e : m.entrySet()) {
             String path = prefix + e.getKey();
             Object v = e.getValue();
@@ -119,10 +203,14 @@ final class TorchZip {
                 scalars.put(path, v);
             }
         }
+        open.remove(m);
     }
 
     private ByteBuffer storage(String tensor, StorageRef s) throws IOException {
         ByteBuffer b = storages.get(s.key());
+        if (b == null && zip == null) {
+            throw new ClipException(src.file + ": tensor " + tensor + ": storage " + s.key() + " is missing from the file");
+        }
         if (b == null) {
             ZipIndex.Entry en = zip.entries.get(root + "data/" + s.key());
             if (en == null) {
@@ -132,7 +220,12 @@ final class TorchZip {
             b = zip.read(en);
             storages.put(s.key(), b);
         }
-        long need = s.numel() * s.dtype().bytes();
+        long need;
+        try {
+            need = Math.multiplyExact(s.numel(), s.dtype().bytes());
+        } catch (ArithmeticException e) {
+            throw new ClipException(src.file + ": tensor " + tensor + ": storage size " + s.numel() + " is too large");
+        }
         if (b.remaining() < need) {
             throw new ClipException(src.file + ": tensor " + tensor + ": storage data/" + s.key() + " has " + b.remaining()
                     + " bytes, " + need + " expected for " + s.numel() + " " + s.dtype() + " elements");
@@ -161,13 +254,18 @@ final class TorchZip {
             return new TensorData(name, size, s.dtype(), ByteBuffer.allocate(0));
         }
         long last = t.offset();
+        boolean overflow = false;
         for (int i = 0; i < size.length; i++) {
             if (stride[i] < 0) {
                 throw new ClipException(src.file + ": tensor " + name + ": negative stride " + Arrays.toString(stride));
             }
-            last += (size[i] - 1) * stride[i];
+            try {
+                last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
+            } catch (ArithmeticException e) {
+                overflow = true;
+            }
         }
-        if (t.offset() < 0 || last >= s.numel()) {
+        if (overflow || t.offset() < 0 || last >= s.numel()) {
             throw new ClipException(src.file + ": tensor " + name + ": view (offset " + t.offset() + ", size " + Arrays.toString(size)
                     + ", stride " + Arrays.toString(stride) + ") reaches past its storage of " + s.numel() + " elements");
         }

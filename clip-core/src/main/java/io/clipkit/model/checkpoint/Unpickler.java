@@ -100,6 +100,8 @@ final class Unpickler {
     private final List<Object> stack = new ArrayList<>();
     private final List<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    /** Storages referenced so far, by key. */
+    final Map<String, StorageRef> storages = new LinkedHashMap<>();
 
     /**
      * @param where file and entry, for messages
@@ -111,12 +113,17 @@ final class Unpickler {
         this.allowTorchScriptClasses = allowTorchScriptClasses;
     }
 
+    /** Where the next pickle would start, after {@link #load()}. */
+    int position() {
+        return in.position();
+    }
+
     Object load() {
         try {
             return run();
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new ClipException(where + ": truncated or corrupt pickle at byte " + in.position(), e);
-        } catch (ClassCastException e) {
+        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
             throw new ClipException(where + ": unexpected value in pickle at byte " + in.position() + ": " + e.getMessage(), e);
         }
     }
@@ -223,6 +230,11 @@ final class Unpickler {
                     Object state = pop();
                     build(peek(), state);
                 }
+                case 'i' -> { // INST (protocol 0): refuse by name like GLOBAL
+                    Object g = global(readLine(), readLine());
+                    throw fail("pickle instantiates " + describe(g) + " with INST, which checkpoints never use");
+                }
+                case 0x82, 0x83, 0x84 -> throw fail("pickle uses the copyreg extension registry (EXT opcodes), which checkpoints never use");
                 default -> throw fail(String.format("unsupported pickle opcode 0x%02x at byte %d", op, in.position() - 1));
             }
         }
@@ -259,7 +271,15 @@ final class Unpickler {
         if (numel < 0) {
             throw fail("negative storage size " + numel);
         }
-        return new StorageRef(String.valueOf(t.get(2)), type.dtype(), numel, String.valueOf(t.get(3)));
+        if (t.size() > 5 && t.get(5) != null) {
+            throw fail("storage views (legacy view metadata " + describe(t.get(5)) + ") are not supported");
+        }
+        StorageRef ref = new StorageRef(String.valueOf(t.get(2)), type.dtype(), numel, String.valueOf(t.get(3)));
+        StorageRef before = storages.putIfAbsent(ref.key(), ref);
+        if (before != null && !before.equals(ref)) {
+            throw fail("storage " + ref.key() + " is declared twice with different types or sizes");
+        }
+        return ref;
     }
 
     private Object call(Object fn, Tuple args) {
