@@ -69,7 +69,9 @@ public final class ModelLoader {
         ModelConfig c = ModelConfig.infer(shapes);
         Device device = device(options.device());
         if (options.threads() > 0) {
+            Engines.pytorch(); // loads the native library first
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+            Blas.setThreads(options.threads());
         }
         if (options.dtype() == ModelOptions.DType.BF16) {
             // DJL 0.36's PyTorch JNI aborts the process on any bf16 array (creation or conversion).

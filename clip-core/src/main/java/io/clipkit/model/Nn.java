@@ -19,6 +19,10 @@ final class Nn {
 
     /** {@code x @ w^T + b}, as torch.nn.Linear. */
     static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return Blas.applies(x) ? Blas.linear(x, w, b) : torchLinear(x, w, b);
+    }
+
+    static NDArray torchLinear(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
 

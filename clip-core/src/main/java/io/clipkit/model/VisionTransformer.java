@@ -8,7 +8,9 @@ import io.clipkit.ModelOptions;
 final class VisionTransformer implements ImageEncoder {
     private final int patch;
     private final int width;
+    private final int grid;
     private final NDArray conv1;
+    private final NDArray conv1Flat;
     private final NDArray classEmbedding;
     private final NDArray positional;
     private final NDArray lnPreW;
@@ -21,8 +23,9 @@ final class VisionTransformer implements ImageEncoder {
     VisionTransformer(Weights w, ModelConfig c, ModelOptions.Activation act) {
         this.patch = c.patchSize();
         this.width = c.visionWidth();
-        int grid = c.imageResolution() / patch;
+        grid = c.imageResolution() / patch;
         conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
+        conv1Flat = conv1.reshape(width, 3L * patch * patch);
         classEmbedding = w.get("visual.class_embedding", width);
         positional = w.get("visual.positional_embedding", (long) grid * grid + 1, width);
         lnPreW = w.getFloat("visual.ln_pre.weight", width);
@@ -36,13 +39,21 @@ final class VisionTransformer implements ImageEncoder {
     @Override
     public NDArray forward(NDArray images) {
         long b = images.getShape().get(0);
-        NDArray x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
-        x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
-        NDArray cls = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
-        x = Nn.concat(cls, x, 1).addi(positional);
+        NDArray x;
+        if (Blas.applies(images)) {
+            // Kernel = stride = patch, no padding: the convolution is one product of the flattened
+            // patches [B*g*g, 3*p*p] with the kernel [W, 3*p*p].
+            x = images.reshape(b, 3, grid, patch, grid, patch).transpose(0, 2, 4, 1, 3, 5)
+                    .reshape(b, (long) grid * grid, 3L * patch * patch);
+            x = Nn.linear(x, conv1Flat, null); // [B, g*g, W]
+        } else {
+            x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
+            x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
+        }
+        NDArray clsToken = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
+        x = Nn.concat(clsToken, x, 1).addi(positional);
         x = Nn.layerNorm(x, lnPreW, lnPreB);
-        x = transformer.forward(x, null);
-        NDArray first = x.get(":, 0, :");
-        return Nn.layerNorm(first, lnPostW, lnPostB).matMul(proj);
+        NDArray cls = transformer.forward(x, null, new long[(int) b]); // the class token's output
+        return Nn.layerNorm(cls, lnPostW, lnPostB).matMul(proj);
     }
 }

@@ -58,6 +58,11 @@ class EndToEndFidelityTest {
                 assertTrue(f.cosine() >= Fidelity.MIN_COSINE, files.get(i) + ": " + f);
             }
             System.out.println("end to end from image files, " + model + ": " + worst);
+            // in-memory images give what their files give once decoded (a PNG: no EXIF, no JPEG decoder choice)
+            Path png = TestFiles.fixture("images/src/png_rgb.png");
+            float[] fromFile = clip.encodeImages(List.of(png))[0];
+            float[] fromMemory = clip.encodeBufferedImages(List.of(javax.imageio.ImageIO.read(png.toFile())))[0];
+            assertTrue(Fidelity.of(fromMemory, fromFile).cosine() >= 0.999999, "BufferedImage vs file");
         }
     }
 

@@ -107,6 +107,21 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void rowsComeBackInTheirOrderWhateverTheirLengths() throws Exception {
+        ModelFixtures.Case c = caseOf(VIT);
+        int[][] t = c.tokens();
+        int[][] shuffled = {t[3], t[0], t[2], t[1], t[0]};
+        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.builder().batchSize(2).build())) {
+            float[][] want = ModelFixtures.rows(c.expected(ModelOptions.Activation.QUICK_GELU, "text"));
+            float[][] got = model.encodeTokens(shuffled, false);
+            int[] source = {3, 0, 2, 1, 0};
+            for (int i = 0; i < got.length; i++) {
+                assertTrue(Fidelity.of(got[i], want[source[i]]).withinLimits(), "row " + i);
+            }
+        }
+    }
+
+    @Test
     void aClosedModelRefusesCalls() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
         ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults());
