@@ -164,6 +164,15 @@ class ModelsCommandTest {
     }
 
     @Test
+    void infoOfARealFixtureCheckpoint() {
+        Path ckpt = TestFiles.fixture("models/vit-p32-r64/model.pt");
+        Run r = run("models", "info", ckpt.toString(), "--vocab", TestFiles.vocabulary().toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("architecture:     vit") && r.out.contains("embed dim:        32")
+                && r.out.contains("image resolution: 64") && r.out.contains("patch 32") && r.out.contains("format:           torchscript"), r.out);
+    }
+
+    @Test
     void plainProgressLinesShowBytesRateAndEta() {
         DownloadProgress p = new DownloadProgress(new PrintWriter(new StringWriter()), false);
         p.started("http://h/x/ViT-B-32.pt", 354_000_000L, 0);
