@@ -164,6 +164,64 @@ def make_images():
     save("bmp_p8.bmp", Image.fromarray(photo(110, 150, 29)).quantize(50))
     save("tiff_rgb.tif", Image.fromarray(photo(160, 130, 30)))
     save("tiff_lzw.tif", Image.fromarray(photo(130, 160, 31)), compression="tiff_lzw")
+    # EXIF orientation in other containers: PNG eXIf, WebP EXIF chunk, TIFF tag 274
+    save("png_exif_6.png", Image.fromarray(photo(90, 60, 32)), exif=exif_bytes(6))
+    save("webp_exif_3.webp", Image.fromarray(photo(90, 60, 33)), lossless=True, exif=exif_bytes(3))
+    # ImageMagick-style EXIF as hex in a zTXt chunk, and XMP tiff:Orientation in iTXt (PNG only)
+    from PIL import PngImagePlugin
+    raw = exif_bytes(3)
+    hexed = "\n".join(raw.hex()[i:i + 72] for i in range(0, len(raw.hex()), 72))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type exif", f"\nexif\n{len(raw):8d}\n{hexed}\n", zip=True)
+    save("png_rawprofile_exif_3.png", Image.fromarray(photo(80, 50, 52)), pnginfo=info)
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>')
+    save("png_xmp_6.png", Image.fromarray(photo(80, 50, 53)), pnginfo=info)
+    # animated WebP and GIF: the reference uses the first frame
+    frames = [Image.fromarray(photo(120, 80, 60 + i)) for i in range(3)]
+    frames[0].save(os.path.join(SRC, "webp_animated.webp"), save_all=True, append_images=frames[1:],
+                   duration=100, quality=80)
+    imgs["webp_animated.webp"] = True
+    frames = [Image.fromarray(np.dstack([photo(120, 80, 70 + i), np.full((80, 120), 128 + 20 * i, np.uint8)]), "RGBA")
+              for i in range(3)]
+    frames[0].save(os.path.join(SRC, "webp_animated_alpha.webp"), save_all=True, append_images=frames[1:],
+                   duration=100, lossless=True)
+    imgs["webp_animated_alpha.webp"] = True
+    frames = [Image.fromarray(photo(100, 70, 80 + i)).quantize(64) for i in range(3)]
+    frames[0].save(os.path.join(SRC, "gif_animated.gif"), save_all=True, append_images=frames[1:], duration=100)
+    imgs["gif_animated.gif"] = True
+    # damaged files that Pillow still decodes (libjpeg/libwebp recover): they must give its pixels
+    def damaged(name, src, start, stop, value):
+        d = bytearray(open(os.path.join(SRC, src), "rb").read())
+        for i in range(start, min(stop, len(d))):
+            d[i] = value
+        with open(os.path.join(SRC, name), "wb") as f:
+            f.write(d)
+        imgs[name] = True
+
+    damaged("jpeg_damaged_data.jpg", "jpeg_420_4x3.jpg", 2000, 2400, 0x55)
+    damaged("webp_damaged_data.webp", "webp_lossy.webp", 300, 400, 0x55)
+    # (no TIFF with an orientation tag: Pillow 9.4 transposes raw TIFF tiles in load_end and
+    # returns scrambled pixels for them, so there is no sound reference)
+    # layout variants
+    save("png_interlaced.png", Image.fromarray(photo(110, 70, 35)), interlace=1)
+    save("png_rgba_exact64.png", Image.fromarray(np.dstack([photo(64, 64, 36), photo(64, 64, 37)[..., 0]]), "RGBA"))
+    save("png_p_rgba_trns.png", Image.fromarray(photo(120, 90, 38)).quantize(16), transparency=bytes(range(0, 256, 16)))
+    la16 = np.dstack([photo(80, 60, 39)[..., 0].astype(np.uint16) * 257, np.full((60, 80), 40000, np.uint16)])
+    write_png16(os.path.join(SRC, "png_la16.png"), la16, 4)
+    imgs["png_la16.png"] = True
+    write_png_gray_bits(os.path.join(SRC, "png_gray2.png"), photo(70, 90, 40)[..., 1] // 64, 2)
+    imgs["png_gray2.png"] = True
+    gt = Image.fromarray(photo(100, 80, 41)).quantize(40)
+    save("gif_trns_interlaced.gif", gt, transparency=5, interlace=True)
+    save("bmp_rgba32.bmp", Image.fromarray(np.dstack([photo(70, 50, 42), photo(70, 50, 43)[..., 0]]), "RGBA"))
+    save("bmp_1bit.bmp", Image.fromarray(photo(90, 70, 44)[..., 0]).convert("1"))
+    save("bmp_gray8.bmp", Image.fromarray(photo(80, 90, 45)[..., 2]))
+    save("jpeg_gray_progressive.jpg", Image.fromarray(photo(130, 100, 46)[..., 1]), quality=85, progressive=True)
+    save("jpeg_cmyk_444_big.jpg", Image.fromarray(photo(400, 300, 47)).convert("CMYK"), quality=85)
+    save("tiff_gray.tif", Image.fromarray(photo(70, 100, 48)[..., 0]))
+    save("tiff_rgba.tif", Image.fromarray(np.dstack([photo(80, 60, 49), photo(80, 60, 50)[..., 0]]), "RGBA"))
+    save("png_4000x3.png", Image.fromarray(photo(4000, 3, 51)))
     return sorted(imgs)
 
 
@@ -171,15 +229,17 @@ def make_images():
 def cases(images):
     out = []
     big = {"jpeg_420_4x3.jpg": (64, 224, 288, 336), "jpeg_large.jpg": (64, 224, 288, 336),
-           "png_rgba.png": (64, 224), "jpeg_444_2x3.jpg": (64, 224, 336), "jpeg_422_wide.jpg": (64, 288),
+           "png_rgba.png": (64, 224), "jpeg_444_2x3.jpg": (64, 224), "jpeg_422_wide.jpg": (64, 288),
            "webp_lossy.webp": (64, 224), "jpeg_exact_224.jpg": (224, 64), "png_1x4000.png": (64,),
            "png_4000x1.png": (64, 224), "jpeg_exif_6.jpg": (64, 224), "png_p.png": (64, 224),
-           "png_la.png": (64, 288)}
+           "png_la.png": (64, 288), "png_rgba_exact64.png": (64, 32), "jpeg_cmyk_444_big.jpg": (64, 224),
+           "png_4000x3.png": (64, 224)}
+    exif_images = ("jpeg_exif_", "png_exif_", "webp_exif_", "png_rawprofile_exif_", "png_xmp_")
     for im in images:
         sizes = big.get(im, (64,))
         for s in sizes:
             out.append((im, s, 1))
-            if im.startswith("jpeg_exif_") and s == 64:
+            if im.startswith(exif_images) and s == 64:
                 out.append((im, s, 0))
     return out
 
@@ -201,9 +261,57 @@ def reference(path, size, exif):
     return mode, im, tensor
 
 
+def make_bad():
+    """Broken files and the reference's error: Java must refuse each one too."""
+    bad = os.path.join(OUT, "bad")
+    if os.path.isdir(bad):
+        for old in os.listdir(bad):
+            os.remove(os.path.join(bad, old))
+    os.makedirs(bad, exist_ok=True)
+    rows = []
+    rng = np.random.default_rng(5)
+    small = io.BytesIO()
+    Image.fromarray(photo(48, 36, 90)).quantize(64).save(small, "GIF")
+    gif = small.getvalue()
+    variants = {}
+    for k in range(24):
+        d = bytearray(gif)
+        for _ in range(int(rng.integers(1, 4))):
+            d[int(rng.integers(220, len(d)))] = int(rng.integers(0, 256))
+        variants[f"gif_corrupt_{k:02d}.gif"] = bytes(d)
+    png = open(os.path.join(SRC, "png_rgb.png"), "rb").read()
+    d = bytearray(png)
+    d[200] ^= 0xFF
+    variants["png_bad_idat.png"] = bytes(d)
+    variants["png_cut.png"] = png[: len(png) // 2]
+    jpg = open(os.path.join(SRC, "jpeg_progressive.jpg"), "rb").read()
+    variants["jpeg_cut.jpg"] = jpg[: len(jpg) * 2 // 3]
+    webp = open(os.path.join(SRC, "webp_lossless.webp"), "rb").read()
+    variants["webp_cut.webp"] = webp[: len(webp) // 2]
+    variants["text.jpg"] = b"definitely not an image\n"
+    variants["empty.png"] = b""
+    kept = 0
+    for name, data in sorted(variants.items()):
+        path = os.path.join(bad, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            im = Image.open(path)
+            im.load()
+        except Exception as e:  # the reference refuses it: so must we
+            rows.append(f"{name}\t{type(e).__name__}: {str(e).replace(path, name)}")
+            kept += 1
+            continue
+        os.remove(path)  # decodable damage is covered by the golden cases
+    with open(os.path.join(OUT, "bad.tsv"), "w") as f:
+        f.write("file\treference error\n" + "\n".join(rows) + "\n")
+    return kept
+
+
 def main():
     os.makedirs(EXP, exist_ok=True)
     images = make_images()
+    print(f"{make_bad()} broken files the reference refuses")
     # Reference normalization of every uint8 level, per channel (proves the tensor from a crop).
     levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)  # 1x256 RGB
     norm = T.Normalize(MEAN, STD)(T.ToTensor()(Image.fromarray(levels, "RGB")))[:, 0, :]

@@ -29,11 +29,17 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     private final int size;
     private final boolean exifRotate;
     private final long maxPixels;
+    private final boolean turboJpeg;
 
     ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels) {
+        this(size, exifRotate, maxPixels, true);
+    }
+
+    ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels, boolean turboJpeg) {
         this.size = size;
         this.exifRotate = exifRotate;
         this.maxPixels = maxPixels;
+        this.turboJpeg = turboJpeg;
     }
 
     @Override
@@ -68,15 +74,22 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     /** The crop as interleaved RGB bytes. */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels);
+        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg);
         Pixels p = d.pixels();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());
         }
-        return PixelOps.toRgb(resizeCrop(p, size));
+        try {
+            return PixelOps.toRgb(resizeCrop(p, size));
+        } catch (IllegalArgumentException e) {
+            throw new io.clipkit.ImageDecodeException(image, e.getMessage());
+        }
     }
 
-    /** torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window. */
+    /**
+     * torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window.
+     * May modify {@code p}'s buffer (premultiplied alpha), which the callers own.
+     */
     static Pixels resizeCrop(Pixels p, int n) {
         int w = p.width();
         int h = p.height();
@@ -96,7 +109,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
             return Resample.window(p, left, top, n, n); // torchvision does not call resize at all
         }
         if (p.mode().premultiplied()) {
-            Pixels win = Resample.resizeWindow(PixelOps.premultiply(p), newW, newH, left, top, n, n);
+            Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n);
             PixelOps.unpremultiply(win);
             return win;
         }

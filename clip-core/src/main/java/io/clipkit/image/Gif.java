@@ -1,21 +1,13 @@
 package io.clipkit.image;
 
 import io.clipkit.ImageDecodeException;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * First frame of a GIF as Pillow 9.4 loads it: mode L when the frame's palette is the identity
  * gray ramp (then it is resized bicubic), else P; the frame is placed on a canvas of the logical
- * screen size filled with the transparent index (or 0). The JDK reader decodes the LZW data; the
- * structure and palettes are parsed here.
+ * screen size filled with the transparent index (or 0). Decoded here, LZW included, so that
+ * broken or cut-off data is refused as Pillow refuses it.
  */
 final class Gif {
     private Gif() {}
@@ -41,6 +33,8 @@ final class Gif {
         int fw;
         int fh;
         byte[] local = null;
+        boolean interlaced = false;
+        int dataStart;
         while (true) {
             if (p >= n) {
                 throw truncated(file, "no image in file");
@@ -66,6 +60,7 @@ final class Gif {
                 fh = Exif.u16(b, p + 7, true);
                 int f = b[p + 9] & 0xff;
                 p += 10;
+                interlaced = (f & 0x40) != 0;
                 if ((f & 0x80) != 0) {
                     int len = 3 << ((f & 7) + 1);
                     if (p + len > n) {
@@ -77,7 +72,7 @@ final class Gif {
                 if (p >= n) {
                     throw truncated(file, "image data");
                 }
-                skipSubBlocks(file, b, p + 1); // LZW data must be complete
+                dataStart = p;
                 break;
             } else if (block == 0x3B) {
                 throw truncated(file, "no image in file");
@@ -88,15 +83,12 @@ final class Gif {
         }
         byte[] palette = local != null ? local : global;
         boolean paletteNeeded = palette != null && paletteNeeded(palette);
-        int[] indices = readIndices(file, b, fw, fh);
         int cw = Math.max(screenW, left + fw);
         int ch = Math.max(screenH, top + fh);
         int fill = transparency >= 0 ? transparency : 0;
         int[] canvas = new int[cw * ch];
         java.util.Arrays.fill(canvas, fill);
-        for (int y = 0; y < fh; y++) {
-            System.arraycopy(indices, y * fw, canvas, (top + y) * cw + left, fw);
-        }
+        Lzw.decode(file, b, dataStart, canvas, cw, left, top, fw, fh, interlaced);
         if (!paletteNeeded) {
             byte[] out = new byte[cw * ch];
             for (int i = 0; i < out.length; i++) {
@@ -140,32 +132,7 @@ final class Gif {
         }
     }
 
-    private static int[] readIndices(Path file, byte[] b, int fw, int fh) throws ImageDecodeException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(b))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("gif");
-            if (!readers.hasNext()) {
-                throw new ImageDecodeException(file, "no GIF reader available");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                BufferedImage img = reader.read(0);
-                Raster r = img.getRaster();
-                if (r.getWidth() != fw || r.getHeight() != fh || r.getNumBands() != 1) {
-                    throw new ImageDecodeException(file, "unexpected GIF frame layout");
-                }
-                return r.getPixels(0, 0, fw, fh, (int[]) null);
-            } finally {
-                reader.dispose();
-            }
-        } catch (ImageDecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException(file, "cannot decode GIF data: " + e.getMessage(), e);
-        }
-    }
-
-    private static ImageDecodeException truncated(Path file, String what) {
+    static ImageDecodeException truncated(Path file, String what) {
         return new ImageDecodeException(file, "truncated or corrupt GIF file (" + what + ")");
     }
 }

@@ -25,9 +25,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * orientation. The format is sniffed from magic bytes; dimensions come from the header and are
  * checked against the pixel limit before any pixel is decoded.
  *
- * <p>Decoders: OpenCV's imdecode (libjpeg-turbo with SIMD, libpng, libwebp, libtiff, its BMP
- * reader) for JPEG, PNG, WebP, TIFF and BMP; the JDK's GIF reader for GIF (OpenCV has none) and
- * the JDK's JPEG reader for CMYK JPEGs (OpenCV converts CMYK to BGR with its own formula).
+ * <p>Decoders: the system libturbojpeg for JPEG when installed ({@link TurboJpeg}), else OpenCV;
+ * OpenCV's imdecode (libpng, libwebp, its BMP reader) for PNG, WebP and BMP; our own GIF decoder
+ * ({@link Gif}); the JDK's readers for TIFF (raw samples) and, without libturbojpeg, for CMYK JPEGs
+ * (OpenCV converts CMYK to BGR with its own formula).
  */
 final class ImageDecoder {
     enum Format { JPEG, PNG, GIF, BMP, TIFF, WEBP }
@@ -36,11 +37,21 @@ final class ImageDecoder {
     record Decoded(Pixels pixels, int orientation, Format format) {}
 
     /** What the header says. {@code mode} null = decided from the decoded channels. */
-    private record Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk) {}
+    private record Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk,
+            int photometric) {
+        Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk) {
+            this(format, width, height, mode, orientation, cmyk, -1);
+        }
+    }
 
     private ImageDecoder() {}
 
     static Decoded decode(Path file, long maxPixels) throws IOException {
+        return decode(file, maxPixels, true);
+    }
+
+    /** {@code turbo} false forces OpenCV for JPEGs (tests of the fallback path). */
+    static Decoded decode(Path file, long maxPixels, boolean turbo) throws IOException {
         byte[] b = readAll(file);
         Header h = header(file, b);
         if (h.width <= 0 || h.height <= 0) {
@@ -55,10 +66,14 @@ final class ImageDecoder {
         Pixels p;
         if (h.format == Format.GIF) {
             p = Gif.decode(file, b);
+        } else if (h.format == Format.TIFF) {
+            p = decodeTiff(file, b, h);
+        } else if (h.format == Format.JPEG && turbo && TurboJpeg.available()) {
+            p = decodeTurbo(file, b, h);
         } else if (h.cmyk) {
             p = decodeCmykJpeg(file, b);
         } else {
-            p = decodeOpenCv(file, b, h);
+            p = decodeOpenCv(file, h.format == Format.PNG ? forLibpng(b) : b, h);
         }
         if (p.width() != h.width || p.height() != h.height) {
             throw new ImageDecodeException(file, "decoded size " + p.width() + "x" + p.height()
@@ -147,6 +162,9 @@ final class ImageDecoder {
         }
         if (startsWith(b, 0, "8BPS")) {
             return "unsupported image format Photoshop PSD (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
+        }
+        if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 1 || b[2] == 2) && b[3] == 0) {
+            return "unsupported image format ICO/CUR icon (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
         }
         if (startsWith(b, 0, "%PDF")) {
             return "not an image: a PDF document";
@@ -249,7 +267,9 @@ final class ImageDecoder {
         long h = Exif.u32(b, 20, false);
         int depth = b[24] & 0xff;
         int colorType = b[25] & 0xff;
-        int orientation = 0;
+        int exifOrientation = -1; // -1: no EXIF block at all
+        int rawProfileOrientation = -1;
+        int xmpOrientation = 0;
         boolean iend = false;
         boolean idat = false;
         int p = 8;
@@ -261,7 +281,15 @@ final class ImageDecoder {
             if (startsWith(b, p + 4, "IDAT")) {
                 idat = true;
             } else if (startsWith(b, p + 4, "eXIf")) {
-                orientation = Exif.orientationMaybePrefixed(b, p + 8, (int) len);
+                exifOrientation = Exif.orientationMaybePrefixed(b, p + 8, (int) len);
+            } else if (!idat && (startsWith(b, p + 4, "tEXt") || startsWith(b, p + 4, "zTXt")
+                    || startsWith(b, p + 4, "iTXt"))) {
+                PngText.Entry t = PngText.parse(b, p + 4, (int) len);
+                if (t != null && t.keyword().equals("Raw profile type exif")) {
+                    rawProfileOrientation = PngText.rawProfileOrientation(t.text());
+                } else if (t != null && t.keyword().equals("XML:com.adobe.xmp")) {
+                    xmpOrientation = PngText.xmpOrientation(t.text());
+                }
             } else if (startsWith(b, p + 4, "IEND")) {
                 iend = true;
                 break;
@@ -273,6 +301,12 @@ final class ImageDecoder {
         }
         if (!iend && p < n) {
             throw truncated(file, Format.PNG, "garbage at offset " + p);
+        }
+        // Pillow's getexif: the eXIf chunk, else ImageMagick's "Raw profile type exif" text; the XMP
+        // tiff:Orientation only when neither has the tag.
+        int orientation = exifOrientation >= 0 ? exifOrientation : Math.max(rawProfileOrientation, 0);
+        if (orientation == 0) {
+            orientation = xmpOrientation;
         }
         Mode mode = switch (colorType) {
             case 0 -> depth == 1 ? Mode.BILEVEL : depth == 16 ? Mode.I : Mode.L;
@@ -385,8 +419,9 @@ final class ImageDecoder {
         Mode mode;
         if (photometric == 3) {
             mode = Mode.P;
-        } else if (photometric == 5) {
-            throw new ImageDecodeException(file, "unsupported TIFF color space CMYK");
+        } else if (photometric != 1 && photometric != 2) {
+            throw new ImageDecodeException(file, "unsupported TIFF color space (photometric interpretation "
+                    + photometric + "; supported: BlackIsZero gray, RGB, palette)");
         } else if (spp == 1) {
             mode = bps == 1 ? Mode.BILEVEL : Mode.L;
         } else if (spp == 2) {
@@ -398,7 +433,7 @@ final class ImageDecoder {
         } else {
             throw new ImageDecodeException(file, "unsupported TIFF with " + spp + " samples per pixel");
         }
-        return new Header(Format.TIFF, w, h, mode, orientation, false);
+        return new Header(Format.TIFF, w, h, mode, orientation, false, photometric);
     }
 
     private static Header webpHeader(Path file, byte[] b) throws ImageDecodeException {
@@ -425,8 +460,6 @@ final class ImageDecoder {
                 h = 1 + ((bits >> 14) & 0x3fff);
             } else if (startsWith(b, p, "EXIF")) {
                 orientation = Exif.orientationMaybePrefixed(b, data, (int) len);
-            } else if (startsWith(b, p, "ANIM")) {
-                throw new ImageDecodeException(file, "unsupported: animated WebP");
             }
             p = data + (int) len + (int) (len & 1);
         }
@@ -438,7 +471,61 @@ final class ImageDecoder {
 
     // ---------------------------------------------------------------- pixel decoding
 
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    /**
+     * The PNG as libpng should see it: without ancillary chunks other than tRNS (none changes the
+     * pixels, as neither Pillow nor OpenCV applies gAMA/iCCP, and libpng prints warnings about
+     * some, such as a bad iCCP profile), and with an IEND chunk (Pillow decodes files that lack
+     * it; OpenCV's reader does not). Returns {@code png} itself when nothing has to change.
+     */
+    static byte[] forLibpng(byte[] png) {
+        int p = 8;
+        boolean change = true;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            if (len < 0 || p + 12L + len > png.length) {
+                break;
+            }
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (ancillary && !startsWith(png, p + 4, "tRNS")) {
+                break;
+            }
+            if (startsWith(png, p + 4, "IEND")) {
+                change = false;
+                break;
+            }
+            p += 12 + len;
+        }
+        if (!change) {
+            return png;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length + IEND.length);
+        out.write(png, 0, 8);
+        p = 8;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            if (len < 0 || p + 12L + len > png.length || startsWith(png, p + 4, "IEND")) {
+                break;
+            }
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (!ancillary || startsWith(png, p + 4, "tRNS")) {
+                out.write(png, p, 12 + len);
+            }
+            p += 12 + len;
+        }
+        out.write(IEND, 0, IEND.length);
+        return out.toByteArray();
+    }
+
+    /** OpenCV's default decoder limit on either side (OPENCV_IO_MAX_IMAGE_WIDTH/HEIGHT). */
+    private static final long OPENCV_MAX_SIDE = 1 << 20;
+
     private static Pixels decodeOpenCv(Path file, byte[] b, Header h) throws ImageDecodeException {
+        if (h.width > OPENCV_MAX_SIDE || h.height > OPENCV_MAX_SIDE) {
+            throw new ImageDecodeException(file, "unsupported: a side of " + Math.max(h.width, h.height)
+                    + " pixels is over the decoder's limit of " + OPENCV_MAX_SIDE);
+        }
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
             buf.data().put(b, 0, b.length);
             try (Mat img = opencv_imgcodecs.imdecode(buf,
@@ -533,6 +620,76 @@ final class ImageDecoder {
             }
         }
         return Pixels.of8(mode, w, h, out, true);
+    }
+
+    private static Pixels decodeTurbo(Path file, byte[] b, Header h) throws ImageDecodeException {
+        int w = (int) h.width;
+        int ht = (int) h.height;
+        try {
+            return switch (h.mode) {
+                case L -> Pixels.of8(Mode.L, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_GRAY, 1), false);
+                case CMYK -> {
+                    byte[] cmyk = TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_CMYK, 4);
+                    for (int i = 0; i < cmyk.length; i++) {
+                        cmyk[i] = (byte) ~cmyk[i]; // Pillow's "CMYK;I": Adobe's inverted convention
+                    }
+                    yield Pixels.of8(Mode.CMYK, w, ht, cmyk, false);
+                }
+                default -> Pixels.of8(Mode.RGB, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_RGB, 3), false);
+            };
+        } catch (TurboJpeg.DecodeError e) {
+            throw new ImageDecodeException(file, "cannot decode JPEG data: " + e.getMessage());
+        }
+    }
+
+    /**
+     * TIFF through the JDK's reader: the raw samples as stored (OpenCV goes through libtiff's RGBA
+     * interface, which premultiplies alpha and applies the orientation itself); palettes are
+     * expanded.
+     */
+    private static Pixels decodeTiff(Path file, byte[] b, Header h) throws ImageDecodeException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(b))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("tiff");
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException(file, "no TIFF reader available");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int ht = reader.getHeight(0);
+                if (h.mode == Mode.P) {
+                    return fromBufferedImage(reader.read(0));
+                }
+                BufferedImage img = reader.read(0);
+                if (img.getColorModel().isAlphaPremultiplied()) {
+                    throw new ImageDecodeException(file, "unsupported TIFF with associated (premultiplied) alpha");
+                }
+                Raster r = img.getRaster();
+                int bands = r.getNumBands();
+                if (bands != h.mode.channels) {
+                    throw new ImageDecodeException(file, "unsupported TIFF layout (" + bands + " samples per pixel)");
+                }
+                byte[] out = new byte[w * ht * bands];
+                int[] row = new int[w * bands];
+                boolean bilevel = h.mode == Mode.BILEVEL;
+                for (int y = 0; y < ht; y++) {
+                    r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+                    int o = y * w * bands;
+                    for (int i = 0; i < row.length; i++) {
+                        int v = bilevel ? (row[i] != 0 ? 255 : 0) : row[i];
+                        out[o + i] = (byte) v;
+                    }
+                }
+                return Pixels.of8(h.mode, w, ht, out, false);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(file, "cannot decode TIFF data: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -10,20 +10,24 @@ final class PixelOps {
         return ((tmp >> 8) + tmp) >> 8;
     }
 
-    /** RGBA to RGBa / LA to La (Pillow premultiplies the color bands before resizing). */
-    static Pixels premultiply(Pixels p) {
-        byte[] in = p.bytes();
-        byte[] out = new byte[in.length];
+    /**
+     * RGBA to RGBa / LA to La (Pillow premultiplies the color bands before resizing), in place:
+     * the caller owns the decoded buffer and a second full-size copy would double peak memory.
+     */
+    static Pixels premultiplyInPlace(Pixels p) {
+        byte[] d = p.bytes();
         int c = p.channels();
         int colors = c - 1;
-        for (int i = 0; i < in.length; i += c) {
-            int alpha = in[i + colors] & 0xff;
-            for (int k = 0; k < colors; k++) {
-                out[i + k] = (byte) mulDiv255(in[i + k] & 0xff, alpha);
+        for (int i = 0; i < d.length; i += c) {
+            int alpha = d[i + colors] & 0xff;
+            if (alpha == 255) {
+                continue;
             }
-            out[i + colors] = (byte) alpha;
+            for (int k = 0; k < colors; k++) {
+                d[i + k] = (byte) mulDiv255(d[i + k] & 0xff, alpha);
+            }
         }
-        return Pixels.of8(p.mode(), p.width(), p.height(), out, p.bgr());
+        return p;
     }
 
     /** RGBa to RGBA / La to LA, in place. */
@@ -108,24 +112,34 @@ final class PixelOps {
         byte[] outB = inB == null ? null : new byte[inB.length];
         int[] outI = inI == null ? null : new int[inI.length];
         for (int y = 0; y < oh; y++) {
-            for (int x = 0; x < ow; x++) {
-                int sx;
-                int sy;
-                switch (orientation) {
-                    case 2 -> { sx = w - 1 - x; sy = y; }              // FLIP_LEFT_RIGHT
-                    case 3 -> { sx = w - 1 - x; sy = h - 1 - y; }      // ROTATE_180
-                    case 4 -> { sx = x; sy = h - 1 - y; }              // FLIP_TOP_BOTTOM
-                    case 5 -> { sx = y; sy = x; }                      // TRANSPOSE
-                    case 6 -> { sx = y; sy = h - 1 - x; }              // ROTATE_270
-                    case 7 -> { sx = w - 1 - y; sy = h - 1 - x; }      // TRANSVERSE
-                    default -> { sx = w - 1 - y; sy = x; }             // 8: ROTATE_90
+            // The source index is linear along an output row: si = first + x * step.
+            int first;
+            int step;
+            switch (orientation) {
+                case 2 -> { first = y * w + (w - 1); step = -1; }          // FLIP_LEFT_RIGHT
+                case 3 -> { first = (h - 1 - y) * w + (w - 1); step = -1; } // ROTATE_180
+                case 4 -> { first = (h - 1 - y) * w; step = 1; }            // FLIP_TOP_BOTTOM
+                case 5 -> { first = y; step = w; }                          // TRANSPOSE
+                case 6 -> { first = (h - 1) * w + y; step = -w; }           // ROTATE_270
+                case 7 -> { first = (h - 1) * w + (w - 1 - y); step = -w; } // TRANSVERSE
+                default -> { first = w - 1 - y; step = w; }                 // 8: ROTATE_90
+            }
+            int o = y * ow;
+            if (outI != null) {
+                for (int x = 0, si = first; x < ow; x++, si += step) {
+                    outI[o + x] = inI[si];
                 }
-                int si = sy * w + sx;
-                int oi = y * ow + x;
-                if (outI != null) {
-                    outI[oi] = inI[si];
-                } else {
-                    System.arraycopy(inB, si * c, outB, oi * c, c);
+            } else if (c == 3) {
+                for (int x = 0, si = first * 3, oi = o * 3; x < ow; x++, si += 3 * step, oi += 3) {
+                    outB[oi] = inB[si];
+                    outB[oi + 1] = inB[si + 1];
+                    outB[oi + 2] = inB[si + 2];
+                }
+            } else {
+                for (int x = 0, si = first * c, oi = o * c; x < ow; x++, si += c * step, oi += c) {
+                    for (int k = 0; k < c; k++) {
+                        outB[oi + k] = inB[si + k];
+                    }
                 }
             }
         }
