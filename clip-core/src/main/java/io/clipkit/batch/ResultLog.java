@@ -85,35 +85,42 @@ public final class ResultLog implements AutoCloseable {
                 }
             }
         } else {
-            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String line;
-                int lineNo = 0;
-                int good = 0;
-                while ((line = r.readLine()) != null) {
-                    lineNo++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    JsonNode n;
-                    try {
-                        n = JSON.readTree(line);
-                    } catch (IOException e) {
-                        continue; // torn line
-                    }
-                    if (n == null || !n.isObject() || !n.hasNonNull("path") || !n.hasNonNull("status")) {
-                        if (good == 0 && lineNo == 1) {
-                            throw new IOException(file + " exists but is not a clip tag JSON Lines file; pass another --out"
-                                    + " or --force to start it afresh");
-                        }
-                        continue;
-                    }
-                    good++;
-                    addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
-                            n.get("status").asText());
+            boolean tornTail = endsTorn(file);
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.isBlank()) {
+                    continue;
                 }
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException e) {
+                    n = null;
+                }
+                if (n == null || !n.isObject() || !n.hasNonNull("path") || !n.hasNonNull("status")) {
+                    if (tornTail && i == lines.size() - 1) {
+                        continue; // the record a killed run was writing: cut and redone
+                    }
+                    throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
+                            + " resumable; pass another --out, or --force to start it afresh");
+                }
+                addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
+                        n.get("status").asText());
             }
         }
         return prior;
+    }
+
+    private static boolean endsTorn(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() == 0) {
+                return false;
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, ch.size() - 1);
+            return b.get(0) != '\n';
+        }
     }
 
     private static void addPrior(Map<String, Prior> prior, String path, String size, String mtime, String status) {

@@ -1,6 +1,7 @@
 package io.clipkit.batch;
 
 import io.clipkit.ClipException;
+import io.clipkit.ImageDecodeException;
 import io.clipkit.ModelInfo;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
@@ -281,7 +282,7 @@ public final class TagEngine {
                 }
             }
             preprocessCalls.incrementAndGet();
-            float[] chw = s.preprocessor().preprocess(p);
+            float[] chw = preprocess(p);
             return new Item(p, ItemKind.PIXELS, TagResult.Status.OK, "", size, mtime, abs, hash, format, chw, null, false);
         } catch (IndexFailure e) {
             throw e;
@@ -301,6 +302,35 @@ public final class TagEngine {
         } catch (IOException e) {
             throw new IndexFailure(e);
         }
+    }
+
+    /**
+     * A file name that is not valid in the platform charset (e.g. Latin-1 bytes on a UTF-8 system)
+     * has no faithful String form, and decoders that take a String (OpenCV) cannot open it. Such a
+     * file is decoded through a temporary symbolic link with a plain name; the link is made from the
+     * Path, which keeps the raw bytes.
+     */
+    private float[] preprocess(Path p) throws IOException {
+        if (!unrepresentable(p)) {
+            return s.preprocessor().preprocess(p);
+        }
+        Path dir = Files.createTempDirectory("clipkit-name-");
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path link = dir.resolve("image" + (dot >= 0 ? name.substring(dot).replace('\uFFFD', '_') : ""));
+        try {
+            Files.createSymbolicLink(link, p.toAbsolutePath());
+            return s.preprocessor().preprocess(link);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(p, e.reason(), e);
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static boolean unrepresentable(Path p) {
+        return p.toString().indexOf('\uFFFD') >= 0 && !Files.exists(Path.of(p.toString()));
     }
 
     static byte[] sha256(Path p) throws IOException {
@@ -453,6 +483,10 @@ public final class TagEngine {
                     return new TagResult(it.path(), TagResult.Status.ERROR, size, mtime, labels,
                             "XMP not written: " + Failures.describe(e), note);
                 }
+            }
+            if (unrepresentable(it.path())) {
+                note = (note.isEmpty() ? "" : note + "; ") + "file name is not valid " + System.getProperty("sun.jnu.encoding")
+                        + ": shown with replacement characters";
             }
             return new TagResult(it.path(), TagResult.Status.OK, size, mtime, labels, "", note);
         }
