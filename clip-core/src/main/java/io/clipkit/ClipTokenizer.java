@@ -22,7 +22,11 @@ public interface ClipTokenizer {
         return io.clipkit.text.BpeTokenizer.load(mergesGz);
     }
 
-    /** Token ids with start and end tokens, neither padded nor truncated. */
+    /**
+     * Token ids with start and end tokens, neither padded nor truncated: CLIP's cleaning (ftfy's
+     * {@code fix_text}, HTML unescaping twice, whitespace collapsing, Python lower-casing), its
+     * pre-tokenization and byte-pair encoding, identical to OpenAI's {@code simple_tokenizer.py}.
+     */
     int[] encode(String text);
 
     /**
@@ -32,6 +36,18 @@ public interface ClipTokenizer {
      */
     int[] encodeForModel(String text, int contextLength, boolean truncate);
 
-    /** Decodes ids back to text (special tokens and padding dropped). */
+    /**
+     * Like {@code encodeForModel(text, contextLength, true)}, but a text that is too long is also
+     * reported to {@code onTruncate} with a message naming its token count and the limit (label
+     * prompts are truncated with a warning: {@code tok.encodeForModel(prompt, 77, log::warn)}).
+     */
+    int[] encodeForModel(String text, int contextLength, java.util.function.Consumer<String> onTruncate);
+
+    /**
+     * Decodes ids back to text as {@code simple_tokenizer.decode} does (each word followed by a
+     * space); special tokens and padding (0) are dropped.
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
     String decode(int[] ids);
 }

@@ -1,14 +1,347 @@
 package io.clipkit.text;
 
 import io.clipkit.ClipTokenizer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPInputStream;
 
-/** CLIP BPE tokenizer. (Placeholder until the tokenizer lands.) */
-public final class BpeTokenizer {
-    private BpeTokenizer() {}
+/**
+ * OpenAI CLIP's tokenizer ({@code simple_tokenizer.py}) in pure Java: ftfy-style repair, HTML
+ * unescaping, whitespace and case normalization with Python semantics, CLIP's pre-tokenization and
+ * byte-level BPE over the {@code bpe_simple_vocab_16e6.txt.gz} merges. Thread-safe; BPE results
+ * are cached per word in a bounded concurrent cache.
+ *
+ * <pre>{@code
+ * ClipTokenizer tok = BpeTokenizer.load(Path.of("bpe_simple_vocab_16e6.txt.gz"));
+ * int[] ids = tok.encode("a photo of a cat.");
+ * }</pre>
+ */
+public final class BpeTokenizer implements ClipTokenizer {
+    /** Merges kept from the file: 49152 - 256 - 2 (CLIP's vocabulary size is 49408). */
+    static final int MERGES = 49152 - 256 - 2;
+    static final int VOCAB_SIZE = 256 * 2 + MERGES + 2;
+    private static final String SOT = "<|startoftext|>";
+    private static final String EOT = "<|endoftext|>";
+    private static final int CACHE_LIMIT = 200_000;
 
+    /** byte -> id of its symbol (ids 0..255 follow GPT-2's bytes_to_unicode order). */
+    private final int[] byteToId = new int[256];
+    private final String[] idToSymbol;
+    private final PairMap ranks;
+    private final int[] mergedByRank;
+    private final int[] firstByRank;
+    private final int[] secondByRank;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+
+    private BpeTokenizer(List<String> mergeLines, Path source) throws IOException {
+        char[] byteChar = new char[256];
+        int[] order = new int[256];
+        int k = 0;
+        boolean[] printable = new boolean[256];
+        for (int b = '!'; b <= '~'; b++) {
+            printable[b] = true;
+        }
+        for (int b = 0xA1; b <= 0xAC; b++) {
+            printable[b] = true;
+        }
+        for (int b = 0xAE; b <= 0xFF; b++) {
+            printable[b] = true;
+        }
+        for (int b = 0; b < 256; b++) {
+            if (printable[b]) {
+                byteChar[b] = (char) b;
+                order[k++] = b;
+            }
+        }
+        int extra = 0;
+        for (int b = 0; b < 256; b++) {
+            if (!printable[b]) {
+                byteChar[b] = (char) (256 + extra++);
+                order[k++] = b;
+            }
+        }
+        idToSymbol = new String[VOCAB_SIZE];
+        Map<String, Integer> encoder = new HashMap<>(VOCAB_SIZE * 2);
+        for (int i = 0; i < 256; i++) {
+            idToSymbol[i] = String.valueOf(byteChar[order[i]]);
+            idToSymbol[256 + i] = byteChar[order[i]] + "</w>";
+            byteToId[order[i]] = i;
+        }
+        String[][] merges = new String[MERGES][];
+        for (int r = 0; r < MERGES; r++) {
+            String line = mergeLines.get(r);
+            String[] parts = line.trim().split("\\s+");
+            if (parts.length != 2) {
+                throw new IOException("malformed merge on line " + (r + 2) + " of " + source + ": '"
+                        + line + "'");
+            }
+            merges[r] = parts;
+            idToSymbol[512 + r] = parts[0] + parts[1];
+        }
+        idToSymbol[VOCAB_SIZE - 2] = SOT;
+        idToSymbol[VOCAB_SIZE - 1] = EOT;
+        for (int i = 0; i < VOCAB_SIZE; i++) {
+            encoder.put(idToSymbol[i], i); // later duplicates win, as in Python's dict(zip(...))
+        }
+        ranks = new PairMap(MERGES * 2);
+        mergedByRank = new int[MERGES];
+        firstByRank = new int[MERGES];
+        secondByRank = new int[MERGES];
+        for (int r = 0; r < MERGES; r++) {
+            Integer a = encoder.get(merges[r][0]);
+            Integer b = encoder.get(merges[r][1]);
+            if (a == null || b == null) {
+                continue; // a half that is no symbol can never be formed, so the merge never applies
+            }
+            ranks.put(a, b, r);
+            mergedByRank[r] = encoder.get(merges[r][0] + merges[r][1]);
+            firstByRank[r] = a;
+            secondByRank[r] = b;
+        }
+        cache.put(SOT, new int[] {START_OF_TEXT});
+        cache.put(EOT, new int[] {END_OF_TEXT});
+    }
+
+    /**
+     * Reads CLIP's gzip'd merges file ({@code bpe_simple_vocab_16e6.txt.gz}).
+     *
+     * @throws IOException if the file cannot be read, is not gzip, or has too few or malformed merges
+     */
     public static ClipTokenizer load(Path mergesGz) throws IOException {
-        throw new UnsupportedOperationException("tokenizer is not implemented yet");
+        byte[] raw;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(mergesGz))) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 20);
+            in.transferTo(buf);
+            raw = buf.toByteArray();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new java.nio.file.NoSuchFileException(mergesGz.toString(), null,
+                    "CLIP vocabulary not found");
+        } catch (IOException e) {
+            throw new IOException("cannot read CLIP vocabulary " + mergesGz + " (a gzip'd merges file "
+                    + "like bpe_simple_vocab_16e6.txt.gz is expected): " + e.getMessage(), e);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("CLIP vocabulary " + mergesGz + " is not UTF-8 text", e);
+        }
+        List<String> lines = Arrays.asList(text.split("\n", -1));
+        if (lines.size() < MERGES + 1) {
+            throw new IOException("CLIP vocabulary " + mergesGz + " has " + Math.max(0, lines.size() - 1)
+                    + " merges; at least " + MERGES + " are needed");
+        }
+        return new BpeTokenizer(lines.subList(1, MERGES + 1), mergesGz);
+    }
+
+    /** The text as CLIP cleans it before splitting: ftfy, HTML-unescape twice, whitespace, lower case. */
+    static String clean(String text) {
+        String t = Ftfy.fixText(text);
+        t = HtmlUnescape.unescape(HtmlUnescape.unescape(t));
+        t = PyText.strip(t);
+        return PyText.lower(PyText.collapseWhitespace(t));
+    }
+
+    @Override
+    public int[] encode(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("text is null");
+        }
+        List<String> words = PreTokenizer.split(clean(text));
+        int[][] parts = new int[words.size()][];
+        int total = 2;
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = bpe(words.get(i));
+            total += parts[i].length;
+        }
+        int[] ids = new int[total];
+        ids[0] = START_OF_TEXT;
+        int p = 1;
+        for (int[] part : parts) {
+            System.arraycopy(part, 0, ids, p, part.length);
+            p += part.length;
+        }
+        ids[p] = END_OF_TEXT;
+        return ids;
+    }
+
+    @Override
+    public int[] encodeForModel(String text, int contextLength, boolean truncate) {
+        return forModel(text, contextLength, truncate, null);
+    }
+
+    @Override
+    public int[] encodeForModel(String text, int contextLength, java.util.function.Consumer<String> onTruncate) {
+        if (onTruncate == null) {
+            throw new IllegalArgumentException("onTruncate is null");
+        }
+        return forModel(text, contextLength, true, onTruncate);
+    }
+
+    private int[] forModel(String text, int contextLength, boolean truncate,
+            java.util.function.Consumer<String> onTruncate) {
+        if (contextLength < 2) {
+            throw new IllegalArgumentException("context length must be at least 2, got " + contextLength);
+        }
+        int[] ids = encode(text);
+        int[] row = new int[contextLength];
+        if (ids.length > contextLength) {
+            if (!truncate) {
+                throw new IllegalArgumentException("text has " + ids.length + " tokens (with start and "
+                        + "end), more than the context length " + contextLength + ": \"" + abbreviate(text) + "\"");
+            }
+            if (onTruncate != null) {
+                onTruncate.accept("truncated text of " + ids.length + " tokens to the context length "
+                        + contextLength + ": \"" + abbreviate(text) + "\"");
+            }
+            System.arraycopy(ids, 0, row, 0, contextLength - 1);
+            row[contextLength - 1] = END_OF_TEXT;
+            return row;
+        }
+        System.arraycopy(ids, 0, row, 0, ids.length);
+        return row;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        StringBuilder symbols = new StringBuilder();
+        for (int id : ids) {
+            if (id == 0 || id == START_OF_TEXT || id == END_OF_TEXT) {
+                continue; // padding and special tokens
+            }
+            if (id < 0 || id >= VOCAB_SIZE) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+                        + VOCAB_SIZE + ")");
+            }
+            symbols.append(idToSymbol[id]);
+        }
+        // Python: bytes of every symbol character (incl. "</w>"), UTF-8 with replacement, "</w>" -> " "
+        byte[] bytes = new byte[symbols.length()];
+        int[] charToByte = byteDecoder();
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) charToByte[symbols.charAt(i)];
+        }
+        return new String(bytes, StandardCharsets.UTF_8).replace("</w>", " ");
+    }
+
+    private int[] byteDecoder() {
+        int[] dec = new int[512];
+        for (int b = 0; b < 256; b++) {
+            dec[idToSymbol[byteToId[b]].charAt(0)] = b;
+        }
+        return dec;
+    }
+
+    /** Ids of one pre-token: CLIP's BPE with the word end marked, lowest-ranked pair first. */
+    int[] bpe(String word) {
+        int[] cached = cache.get(word);
+        if (cached != null) {
+            return cached;
+        }
+        byte[] utf8 = word.getBytes(StandardCharsets.UTF_8);
+        int[] sym = new int[utf8.length];
+        int n = sym.length;
+        for (int i = 0; i < n; i++) {
+            sym[i] = byteToId[utf8[i] & 0xFF];
+        }
+        sym[n - 1] += 256; // the "</w>" form of the last byte
+        while (n > 1) {
+            int best = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < n; i++) {
+                int r = ranks.get(sym[i], sym[i + 1]);
+                if (r >= 0 && r < best) {
+                    best = r;
+                }
+            }
+            if (best == Integer.MAX_VALUE) {
+                break;
+            }
+            int first = firstByRank[best];
+            int second = secondByRank[best];
+            int merged = mergedByRank[best];
+            int w = 0;
+            for (int i = 0; i < n; ) {
+                if (i + 1 < n && sym[i] == first && sym[i + 1] == second) {
+                    sym[w++] = merged;
+                    i += 2;
+                } else {
+                    sym[w++] = sym[i++];
+                }
+            }
+            n = w;
+        }
+        int[] ids = Arrays.copyOf(sym, n);
+        if (cache.size() < CACHE_LIMIT) {
+            cache.put(word, ids);
+        }
+        return ids;
+    }
+
+    /** Open-addressing map from a pair of symbol ids to its merge rank. */
+    private static final class PairMap {
+        private final long[] keys;
+        private final int[] values;
+        private final int mask;
+
+        PairMap(int expected) {
+            int cap = Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1;
+            keys = new long[cap];
+            values = new int[cap];
+            mask = cap - 1;
+            Arrays.fill(keys, -1L);
+        }
+
+        private static long key(int a, int b) {
+            return ((long) a << 32) | (b & 0xFFFFFFFFL);
+        }
+
+        private int slot(long key) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            return (int) (h >>> 40) & mask;
+        }
+
+        void put(int a, int b, int value) {
+            long k = key(a, b);
+            int s = slot(k);
+            while (keys[s] != -1L && keys[s] != k) {
+                s = (s + 1) & mask;
+            }
+            keys[s] = k;
+            values[s] = value;
+        }
+
+        int get(int a, int b) {
+            long k = key(a, b);
+            int s = slot(k);
+            while (true) {
+                long x = keys[s];
+                if (x == k) {
+                    return values[s];
+                }
+                if (x == -1L) {
+                    return -1;
+                }
+                s = (s + 1) & mask;
+            }
+        }
     }
 }
