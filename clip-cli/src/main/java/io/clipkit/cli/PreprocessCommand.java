@@ -1,18 +1,130 @@
 package io.clipkit.cli;
 
+import io.clipkit.ImagePreprocessor;
+import io.clipkit.util.Npy;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code clip preprocess}. (Placeholder until implemented.) */
-@Command(name = "preprocess", description = "Write what the model sees (npy / png).", mixinStandardHelpOptions = true)
+/**
+ * {@code clip preprocess}: writes what the model sees, as the normalized tensor ({@code --npy})
+ * and/or the center crop as an image ({@code --png}). Bad images are reported and skipped.
+ */
+@Command(name = "preprocess", mixinStandardHelpOptions = true,
+        description = {"Write what the model sees: the normalized CHW float32 tensor (.npy) and/or "
+                + "the resized, center-cropped RGB image (.png), as the reference CLIP preprocessing makes them.",
+            "Outputs are DIR/<image file name>.npy / .png. Exit 1 if any image failed (the others are still written)."})
 final class PreprocessCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, GIF, BMP, TIFF, WebP).")
+    List<Path> images;
+
+    @Option(names = "--size", required = true, paramLabel = "N", description = "Model input size (e.g. 224).")
+    int size;
+
+    @Option(names = "--npy", paramLabel = "DIR", description = "Write float32 [3,N,N] normalized tensors here.")
+    Path npyDir;
+
+    @Option(names = "--png", paramLabel = "DIR", description = "Write the N x N crops (what the model sees) here.")
+    Path pngDir;
+
+    @Option(names = "--no-exif-rotate", description = "Do not apply the EXIF orientation (the reference pipeline does not).")
+    boolean noExifRotate;
+
+    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970",
+            description = "Refuse images with more pixels than this (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("clip preprocess: not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        if (npyDir == null && pngDir == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Give --npy DIR and/or --png DIR");
+        }
+        ImagePreprocessor pre = ImagePreprocessor.builder()
+                .size(size).exifRotate(!noExifRotate).maxPixels(maxPixels).build();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (Path dir : new Path[] {npyDir, pngDir}) {
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+        }
+        Map<String, Path> seen = new HashMap<>();
+        int failed = 0;
+        for (Path image : images) {
+            String name = image.getFileName().toString();
+            Path earlier = seen.putIfAbsent(name, image);
+            if (earlier != null) {
+                err.println("clip preprocess: " + image + ": same file name as " + earlier + "; skipped so its output is not overwritten");
+                failed++;
+                continue;
+            }
+            try {
+                BufferedImage crop = pre.crop(image);
+                StringBuilder done = new StringBuilder(image.toString());
+                if (npyDir != null) {
+                    // The crop is N x N already: preprocessing it again only normalizes (no resize).
+                    float[] chw = pre.preprocess(crop);
+                    Path target = npyDir.resolve(name + ".npy");
+                    writeAtomically(target, tmp -> Npy.writeFloat32(tmp, new int[] {3, size, size}, chw));
+                    done.append(" -> ").append(target);
+                }
+                if (pngDir != null) {
+                    Path target = pngDir.resolve(name + ".png");
+                    writeAtomically(target, tmp -> {
+                        if (!ImageIO.write(crop, "png", tmp.toFile())) {
+                            throw new IOException("no PNG writer");
+                        }
+                    });
+                    done.append(" -> ").append(target);
+                }
+                out.println(done);
+            } catch (IOException e) {
+                failed++;
+                err.println("clip preprocess: " + ClipCommand.describe(e));
+                if (ClipCommand.verbose) {
+                    e.printStackTrace(err);
+                }
+            }
+        }
+        out.flush();
+        err.flush();
+        return failed == 0 ? 0 : 1;
+    }
+
+    private interface Writer {
+        void write(Path tmp) throws IOException;
+    }
+
+    /** Writes next to the target and renames, so a reader never sees a half-written file. */
+    private static void writeAtomically(Path target, Writer writer) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        try {
+            writer.write(tmp);
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

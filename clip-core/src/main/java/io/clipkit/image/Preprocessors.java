@@ -2,11 +2,55 @@ package io.clipkit.image;
 
 import io.clipkit.ImagePreprocessor;
 
-/** Builds image preprocessors. (Placeholder until the image pipeline lands.) */
+/**
+ * Builds {@link ImagePreprocessor}s: Pillow 9.4 + torchvision 0.14 CLIP preprocessing, bit-exact.
+ *
+ * <pre>{@code
+ * ImagePreprocessor p = Preprocessors.builder().size(224).exifRotate(true).build();
+ * }</pre>
+ */
 public final class Preprocessors {
+    /** Largest accepted input size (the model's input resolution). */
+    public static final int MAX_SIZE = 4096;
+
     private Preprocessors() {}
 
     public static ImagePreprocessor.Builder builder() {
-        throw new UnsupportedOperationException("image pipeline is not implemented yet");
+        return new BuilderImpl();
+    }
+
+    private static final class BuilderImpl implements ImagePreprocessor.Builder {
+        private int size = 224;
+        private boolean exifRotate = true;
+        private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
+
+        @Override
+        public ImagePreprocessor.Builder size(int size) {
+            if (size < 1 || size > MAX_SIZE) {
+                throw new IllegalArgumentException("image size must be between 1 and " + MAX_SIZE + ", got " + size);
+            }
+            this.size = size;
+            return this;
+        }
+
+        @Override
+        public ImagePreprocessor.Builder exifRotate(boolean rotate) {
+            this.exifRotate = rotate;
+            return this;
+        }
+
+        @Override
+        public ImagePreprocessor.Builder maxPixels(long maxPixels) {
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+            }
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        @Override
+        public ImagePreprocessor build() {
+            return new ClipImagePreprocessor(size, exifRotate, maxPixels);
+        }
     }
 }

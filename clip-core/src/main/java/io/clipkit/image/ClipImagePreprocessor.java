@@ -1,0 +1,119 @@
+package io.clipkit.image;
+
+import io.clipkit.ImagePreprocessor;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The reference pipeline: decode, EXIF transpose (optional), {@code Resize(n, BICUBIC)} as
+ * torchvision 0.14 sizes it, {@code CenterCrop(n)}, {@code convert("RGB")}, {@code ToTensor},
+ * {@code Normalize}. Immutable and thread-safe.
+ */
+final class ClipImagePreprocessor implements ImagePreprocessor {
+    static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
+    /** Normalized value of each uint8 level per channel, computed as torch does in float32. */
+    private static final float[][] NORM = new float[3][256];
+
+    static {
+        for (int c = 0; c < 3; c++) {
+            for (int v = 0; v < 256; v++) {
+                NORM[c][v] = ((float) v / 255f - MEAN[c]) / STD[c];
+            }
+        }
+    }
+
+    private final int size;
+    private final boolean exifRotate;
+    private final long maxPixels;
+
+    ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels) {
+        this.size = size;
+        this.exifRotate = exifRotate;
+        this.maxPixels = maxPixels;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public float[] preprocess(Path image) throws IOException {
+        return normalize(cropRgb(image), size);
+    }
+
+    @Override
+    public float[] preprocess(BufferedImage image) {
+        Objects.requireNonNull(image, "image");
+        return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)), size);
+    }
+
+    @Override
+    public BufferedImage crop(Path image) throws IOException {
+        byte[] rgb = cropRgb(image);
+        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] bgr = ((DataBufferByte) out.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < rgb.length; i += 3) {
+            bgr[i] = rgb[i + 2];
+            bgr[i + 1] = rgb[i + 1];
+            bgr[i + 2] = rgb[i];
+        }
+        return out;
+    }
+
+    /** The crop as interleaved RGB bytes. */
+    byte[] cropRgb(Path image) throws IOException {
+        Objects.requireNonNull(image, "image");
+        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels);
+        Pixels p = d.pixels();
+        if (exifRotate) {
+            p = PixelOps.orient(p, d.orientation());
+        }
+        return PixelOps.toRgb(resizeCrop(p, size));
+    }
+
+    /** torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window. */
+    static Pixels resizeCrop(Pixels p, int n) {
+        int w = p.width();
+        int h = p.height();
+        int shortSide = Math.min(w, h);
+        int longSide = Math.max(w, h);
+        // torchvision 0.14 _compute_resized_output_size: int(n * long / short) in double precision
+        long newLong = (long) ((double) ((long) n * longSide) / shortSide);
+        if (newLong > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("image " + w + "x" + h + " is too elongated to resize to " + n);
+        }
+        int newW = w <= h ? n : (int) newLong;
+        int newH = w <= h ? (int) newLong : n;
+        // CenterCrop: int(round((dim - n) / 2.0)), Python rounds half to even
+        int left = (int) Math.rint((newW - n) / 2.0);
+        int top = (int) Math.rint((newH - n) / 2.0);
+        if (newW == w && newH == h) {
+            return Resample.window(p, left, top, n, n); // torchvision does not call resize at all
+        }
+        if (p.mode().premultiplied()) {
+            Pixels win = Resample.resizeWindow(PixelOps.premultiply(p), newW, newH, left, top, n, n);
+            PixelOps.unpremultiply(win);
+            return win;
+        }
+        return Resample.resizeWindow(p, newW, newH, left, top, n, n);
+    }
+
+    static float[] normalize(byte[] rgb, int n) {
+        int plane = n * n;
+        float[] out = new float[3 * plane];
+        float[] r = NORM[0];
+        float[] g = NORM[1];
+        float[] b = NORM[2];
+        for (int i = 0, s = 0; i < plane; i++, s += 3) {
+            out[i] = r[rgb[s] & 0xff];
+            out[plane + i] = g[rgb[s + 1] & 0xff];
+            out[2 * plane + i] = b[rgb[s + 2] & 0xff];
+        }
+        return out;
+    }
+}
