@@ -1,12 +1,24 @@
 package io.clipkit.model.checkpoint;
 
+import io.clipkit.ClipException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A checkpoint's tensors by state-dict key (buffers included, {@code module.} prefixes and
  * {@code state_dict} wrappers removed), whatever the file format.
+ *
+ * <pre>{@code
+ * Checkpoint ckpt = Checkpoint.read(Path.of("ViT-B-32.pt"));
+ * TensorData conv = ckpt.require("visual.conv1.weight");
+ * float[] w = conv.toFloatArray();
+ * }</pre>
  *
  * @param format {@code torchscript}, {@code state-dict} or {@code safetensors}
  * @param tensors tensors by key, in file order
@@ -14,9 +26,16 @@ import java.util.Map;
  * @param sha256 hex SHA-256 of the file
  */
 public record Checkpoint(String format, Map<String, TensorData> tensors, Map<String, Object> scalars, String sha256) {
+    /** Format name of OpenAI-style TorchScript archives. */
+    public static final String TORCHSCRIPT = "torchscript";
+    /** Format name of {@code torch.save} state dicts (zip). */
+    public static final String STATE_DICT = "state-dict";
+    /** Format name of safetensors files. */
+    public static final String SAFETENSORS = "safetensors";
+
     public Checkpoint {
-        tensors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tensors));
-        scalars = Map.copyOf(scalars);
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        scalars = Collections.unmodifiableMap(new LinkedHashMap<>(scalars));
     }
 
     /**
@@ -26,6 +45,35 @@ public record Checkpoint(String format, Map<String, TensorData> tensors, Map<Str
      * @throws io.clipkit.ClipException if the content is not a checkpoint this reader accepts
      */
     public static Checkpoint read(Path file) throws IOException {
-        throw new UnsupportedOperationException("owned by the checkpoint helper");
+        return CheckpointReader.read(file);
+    }
+
+    /** The tensor named {@code key}; a {@link ClipException} naming it if absent. */
+    public TensorData require(String key) {
+        TensorData t = tensors.get(key);
+        if (t == null) {
+            throw new ClipException("checkpoint has no tensor " + key);
+        }
+        return t;
+    }
+
+    /** The tensor named {@code key}, which must have the given shape; a {@link ClipException} naming both otherwise. */
+    public TensorData require(String key, long... expectedShape) {
+        TensorData t = tensors.get(key);
+        if (t == null) {
+            throw new ClipException("checkpoint has no tensor " + key + " (expected shape " + Arrays.toString(expectedShape) + ")");
+        }
+        if (!Arrays.equals(t.shape(), expectedShape)) {
+            throw new ClipException("tensor " + key + " has shape " + Arrays.toString(t.shape()) + ", expected "
+                    + Arrays.toString(expectedShape));
+        }
+        return t;
+    }
+
+    /** Bytes a format detector needs. */
+    static ByteBuffer head(Path file, int n) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return ByteBuffer.wrap(in.readNBytes(n)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
     }
 }
