@@ -1,15 +1,116 @@
 package io.clipkit.model;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.clipkit.ClipException;
 import io.clipkit.ClipModel;
+import io.clipkit.ModelInfo;
 import io.clipkit.ModelOptions;
+import io.clipkit.engine.Engines;
+import io.clipkit.model.checkpoint.Checkpoint;
+import io.clipkit.model.checkpoint.TensorData;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
-/** Loads checkpoints into {@link ClipModel}s. (Placeholder until the encoders land.) */
+/**
+ * Loads a checkpoint (OpenAI TorchScript archive, torch.save state dict or safetensors) into a
+ * {@link ClipModel}, inferring every hyper-parameter from the tensor shapes.
+ */
 public final class ModelLoader {
     private ModelLoader() {}
 
+    private static final List<String> EXTENSIONS = List.of(".pt", ".pth", ".bin", ".safetensors");
+
     public static ClipModel load(Path checkpoint, ModelOptions options) throws IOException {
-        throw new UnsupportedOperationException("model loading is not implemented yet");
+        Path file = resolve(checkpoint);
+        Checkpoint ckpt = Checkpoint.read(file);
+        String name = options.name().isEmpty() ? stripExtension(file.getFileName().toString()) : options.name();
+        return build(ckpt, file, name, options);
+    }
+
+    /** A file as is; a folder must hold exactly one checkpoint file. */
+    static Path resolve(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "checkpoint does not exist");
+        }
+        if (!Files.isDirectory(path)) {
+            return path;
+        }
+        List<Path> found;
+        try (Stream<Path> s = Files.list(path)) {
+            found = s.filter(Files::isRegularFile)
+                    .filter(p -> EXTENSIONS.stream().anyMatch(e -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e)))
+                    .sorted()
+                    .collect(Collectors.toList());
+        }
+        if (found.size() == 1) {
+            return found.get(0);
+        }
+        throw new IOException(path + ": " + (found.isEmpty()
+                ? "no checkpoint file (*.pt, *.pth, *.bin, *.safetensors) in this folder"
+                : "several checkpoint files in this folder (" + found.stream().map(p -> p.getFileName().toString())
+                        .collect(Collectors.joining(", ")) + "); name one"));
+    }
+
+    static ClipModel build(Checkpoint ckpt, Path file, String name, ModelOptions options) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorData> e : ckpt.tensors().entrySet()) {
+            shapes.put(e.getKey(), e.getValue().shape());
+        }
+        ModelConfig c = ModelConfig.infer(shapes);
+        Device device = device(options.device());
+        if (options.threads() > 0) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+        }
+        DataType type = switch (options.dtype()) {
+            case FP32 -> DataType.FLOAT32;
+            case FP16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+        };
+        NDManager manager = Engines.pytorch().newBaseManager(device);
+        try {
+            Weights w = new Weights(ckpt.tensors(), manager, type);
+            ImageEncoder image = c.vit()
+                    ? new VisionTransformer(w, c, options.activation())
+                    : new ModifiedResNet(w, c);
+            TextTransformer text = new TextTransformer(w, c, options.activation());
+            float logitScale = (float) Math.exp(w.getFloat("logit_scale").getFloat());
+            manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
+            ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
+                    c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
+                    c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
+                    ckpt.format(), ckpt.sha256(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype());
+            return new DjlClipModel(info, options, file, manager, image, text, logitScale, type);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static Device device(String name) {
+        Device d;
+        try {
+            d = Device.fromName(name, Engines.pytorch());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("bad device '" + name + "': " + e.getMessage(), e);
+        }
+        if (d.isGpu() && d.getDeviceId() >= Engines.pytorch().getGpuCount()) {
+            throw new ClipException("device " + name + " is not available (" + Engines.pytorch().getGpuCount() + " GPUs found)");
+        }
+        return d;
+    }
+
+    private static String stripExtension(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
     }
 }

@@ -1,0 +1,244 @@
+package io.clipkit.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ClipException;
+import io.clipkit.ClipModel;
+import io.clipkit.ClipTokenizer;
+import io.clipkit.ImagePreprocessor;
+import io.clipkit.ModelInfo;
+import io.clipkit.ModelOptions;
+import io.clipkit.registry.ClipHome;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A CLIP model on DJL's PyTorch engine. The weights live in one capped model-level manager; each
+ * call works in its own sub-manager (closed when the call returns), so concurrent callers share
+ * only read-only weights.
+ */
+final class DjlClipModel implements ClipModel {
+    private final ModelInfo info;
+    private final ModelOptions options;
+    private final Path checkpoint;
+    private final NDManager manager;
+    private final ImageEncoder image;
+    private final TextTransformer text;
+    private final float logitScale;
+    private final DataType computeType;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // Calls hold the read lock, close() the write lock: weights are never freed under a running call.
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile ClipTokenizer tokenizer;
+    private volatile ImagePreprocessor preprocessor;
+
+    DjlClipModel(ModelInfo info, ModelOptions options, Path checkpoint, NDManager manager, ImageEncoder image,
+            TextTransformer text, float logitScale, DataType computeType) {
+        this.info = info;
+        this.options = options;
+        this.checkpoint = checkpoint;
+        this.manager = manager;
+        this.image = image;
+        this.text = text;
+        this.logitScale = logitScale;
+        this.computeType = computeType;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public ClipTokenizer tokenizer() {
+        ClipTokenizer t = tokenizer;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenizer;
+                if (t == null) {
+                    try {
+                        Path vocab = ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint,
+                                ClipHome.cacheDir(null));
+                        t = ClipTokenizer.load(vocab);
+                    } catch (IOException e) {
+                        throw new ClipException(e.getMessage(), e);
+                    }
+                    tokenizer = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public ImagePreprocessor preprocessor() {
+        ImagePreprocessor p = preprocessor;
+        if (p == null) {
+            synchronized (this) {
+                p = preprocessor;
+                if (p == null) {
+                    p = ImagePreprocessor.builder().size(info.imageResolution()).build();
+                    preprocessor = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public float logitScale() {
+        return logitScale;
+    }
+
+    @Override
+    public float[][] encodeImages(List<Path> images) throws IOException {
+        ImagePreprocessor p = preprocessor();
+        List<float[][]> parts = new ArrayList<>();
+        for (int from = 0; from < images.size(); from += options.batchSize()) {
+            List<float[]> batch = new ArrayList<>();
+            for (Path file : images.subList(from, Math.min(images.size(), from + options.batchSize()))) {
+                batch.add(p.preprocess(file));
+            }
+            parts.add(encodePreprocessed(batch, true));
+        }
+        return join(parts, images.size());
+    }
+
+    @Override
+    public float[][] encodePreprocessed(List<float[]> chw, boolean normalize) {
+        int r = info.imageResolution();
+        int n = 3 * r * r;
+        for (int i = 0; i < chw.size(); i++) {
+            if (chw.get(i) == null || chw.get(i).length != n) {
+                throw new IllegalArgumentException("image " + i + " has " + (chw.get(i) == null ? "no" : chw.get(i).length)
+                        + " values; this model takes 3x" + r + "x" + r + " = " + n);
+            }
+        }
+        List<float[][]> parts = new ArrayList<>();
+        for (int from = 0; from < chw.size(); from += options.batchSize()) {
+            List<float[]> batch = chw.subList(from, Math.min(chw.size(), from + options.batchSize()));
+            float[] flat = new float[batch.size() * n];
+            for (int i = 0; i < batch.size(); i++) {
+                System.arraycopy(batch.get(i), 0, flat, i * n, n);
+            }
+            parts.add(run(m -> image.forward(
+                    m.create(flat, new Shape(batch.size(), 3, r, r)).toType(computeType, false)), batch.size(), normalize));
+        }
+        return join(parts, chw.size());
+    }
+
+    @Override
+    public float[][] encodeTexts(List<String> texts, boolean normalize) {
+        ClipTokenizer t = tokenizer();
+        int[][] rows = new int[texts.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = t.encodeForModel(texts.get(i), text.contextLength(), false);
+        }
+        return encodeTokens(rows, normalize);
+    }
+
+    @Override
+    public float[][] encodeTokens(int[][] tokens, boolean normalize) {
+        List<float[][]> parts = new ArrayList<>();
+        for (int from = 0; from < tokens.length; from += options.batchSize()) {
+            int[][] batch = java.util.Arrays.copyOfRange(tokens, from, Math.min(tokens.length, from + options.batchSize()));
+            parts.add(run(m -> text.forward(m, batch, computeType), batch.length, normalize));
+        }
+        return join(parts, tokens.length);
+    }
+
+    private interface Forward {
+        NDArray apply(NDManager m);
+    }
+
+    private float[][] run(Forward f, int n, boolean normalize) {
+        if (n == 0) {
+            return new float[0][];
+        }
+        lifecycle.readLock().lock();
+        try {
+            if (closed.get()) {
+                throw new IllegalStateException("model " + info.name() + " is closed");
+            }
+            try (NDManager m = manager.newSubManager()) {
+                NDArray out = f.apply(m).toType(DataType.FLOAT32, false);
+                float[] flat = out.toFloatArray();
+                int d = flat.length / n;
+                float[][] rows = new float[n][d];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(flat, i * d, rows[i], 0, d);
+                    if (normalize) {
+                        normalizeInPlace(rows[i]);
+                    }
+                }
+                return rows;
+            } catch (IllegalArgumentException | IllegalStateException | ClipException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ClipException("inference failed on " + info.name() + ": " + e.getMessage(), e);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    static void normalizeInPlace(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        double norm = Math.sqrt(s);
+        if (norm > 0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (v[i] / norm);
+            }
+        }
+    }
+
+    private static float[][] join(List<float[][]> parts, int n) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        float[][] all = new float[n][];
+        int i = 0;
+        for (float[][] p : parts) {
+            for (float[] row : p) {
+                all[i++] = row;
+            }
+        }
+        return all;
+    }
+
+    /** Arrays attached to the model's own manager (the weights); tests use it to check for leaks. */
+    int managedArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed.compareAndSet(false, true)) {
+                manager.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClipModel[" + info.name() + ", " + info.architecture() + ", " + info.device() + "]";
+    }
+}

@@ -1,0 +1,94 @@
+package io.clipkit.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ModelOptions;
+
+/**
+ * The layer operations. Every result is attached to the manager of the first (per-call) operand,
+ * never to the weights' manager: the model manager is capped after loading, so a slip fails loudly
+ * instead of leaking.
+ */
+final class Nn {
+    private Nn() {}
+
+    static final float LN_EPS = 1e-5f;
+    static final float BN_EPS = 1e-5f;
+
+    /** {@code x @ w^T + b}, as torch.nn.Linear. */
+    static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+    }
+
+    /** LayerNorm over the last axis, computed in fp32 whatever the input type (as OpenAI's subclass does). */
+    static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+        DataType t = x.getDataType();
+        NDArray in = t == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray y = in.getNDArrayInternal()
+                .layerNorm(in, new Shape(gamma.getShape().get(0)), gamma, beta, LN_EPS)
+                .singletonOrThrow();
+        return t == DataType.FLOAT32 ? y : y.toType(t, false);
+    }
+
+    static NDArray activation(NDArray x, ModelOptions.Activation act) {
+        if (act == ModelOptions.Activation.GELU) {
+            return x.getNDArrayInternal().gelu();
+        }
+        // QuickGELU: x * sigmoid(1.702 x)
+        return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
+    }
+
+    static NDArray conv2d(NDArray x, NDArray w, int stride, int padding) {
+        return x.getNDArrayInternal()
+                .convolution(x, w, null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+                .singletonOrThrow();
+    }
+
+    /** BatchNorm in inference mode, with the running statistics. */
+    static NDArray batchNorm(NDArray x, NDArray mean, NDArray var, NDArray gamma, NDArray beta) {
+        return x.getNDArrayInternal().batchNorm(x, mean, var, gamma, beta, 1, 0.1f, BN_EPS, false).singletonOrThrow();
+    }
+
+    static NDArray avgPool(NDArray x, int k) {
+        return x.getNDArrayInternal().avgPool(new Shape(k, k), new Shape(k, k), new Shape(0, 0), false, true);
+    }
+
+    static NDArray concat(NDArray first, NDArray second, int axis) {
+        return first.concat(second, axis);
+    }
+
+    static NDArray embedding(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids, table, ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * Scaled dot-product attention over heads: {@code q [B,H,Tq,D]}, {@code k,v [B,H,T,D]}, optional
+     * additive mask {@code [Tq,T]}; returns {@code [B,H,Tq,D]}.
+     */
+    static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long d = q.getShape().get(3);
+        NDArray scores = q.mul((float) (1.0 / Math.sqrt(d))).matMul(k.transpose(0, 1, 3, 2));
+        if (mask != null) {
+            scores = scores.addi(mask);
+        }
+        return scores.softmax(-1).matMul(v);
+    }
+
+    /** Splits {@code [B,T,W]} into heads {@code [B,H,T,W/H]}. */
+    static NDArray heads(NDArray x, int heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** Joins heads {@code [B,H,T,D]} back into {@code [B,T,H*D]}. */
+    static NDArray merge(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    static NDList list(NDArray... a) {
+        return new NDList(a);
+    }
+}

@@ -1,0 +1,95 @@
+package io.clipkit.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ClipException;
+import io.clipkit.ModelOptions;
+
+/** Pre-norm residual attention blocks (torch.nn.MultiheadAttention with a packed in-projection + MLP). */
+final class Transformer {
+    private final Block[] blocks;
+    private final int heads;
+    private final ModelOptions.Activation activation;
+
+    Transformer(Weights w, String prefix, int width, int layers, int heads, ModelOptions.Activation activation) {
+        if (heads < 1 || width % heads != 0) {
+            throw new ClipException(prefix + ": width " + width + " gives " + heads
+                    + " attention heads (width/64), which does not divide it");
+        }
+        if (layers < 1) {
+            throw new ClipException("checkpoint has no " + prefix + ".resblocks.* tensors");
+        }
+        this.heads = heads;
+        this.activation = activation;
+        this.blocks = new Block[layers];
+        for (int i = 0; i < layers; i++) {
+            blocks[i] = new Block(w, prefix + ".resblocks." + i + ".", width);
+        }
+    }
+
+    int layers() {
+        return blocks.length;
+    }
+
+    /**
+     * Runs the blocks on {@code x [B,T,W]} (batch first), with an optional additive mask {@code [T,T]}.
+     * Consumes {@code x}: each block's temporaries are freed as soon as the block is done.
+     */
+    NDArray forward(NDArray x, NDArray mask) {
+        NDManager owner = x.getManager();
+        for (Block b : blocks) {
+            try (NDManager scope = owner.newSubManager()) {
+                x.attach(scope);
+                NDArray y = b.forward(x, mask, heads, activation);
+                y.attach(owner);
+                x = y;
+            }
+        }
+        return x;
+    }
+
+    private static final class Block {
+        final NDArray ln1W;
+        final NDArray ln1B;
+        final NDArray inW;
+        final NDArray inB;
+        final NDArray outW;
+        final NDArray outB;
+        final NDArray ln2W;
+        final NDArray ln2B;
+        final NDArray fcW;
+        final NDArray fcB;
+        final NDArray projW;
+        final NDArray projB;
+
+        Block(Weights w, String p, int width) {
+            ln1W = w.getFloat(p + "ln_1.weight", width);
+            ln1B = w.getFloat(p + "ln_1.bias", width);
+            inW = w.get(p + "attn.in_proj_weight", 3L * width, width);
+            inB = w.get(p + "attn.in_proj_bias", 3L * width);
+            outW = w.get(p + "attn.out_proj.weight", width, width);
+            outB = w.get(p + "attn.out_proj.bias", width);
+            ln2W = w.getFloat(p + "ln_2.weight", width);
+            ln2B = w.getFloat(p + "ln_2.bias", width);
+            long hidden = w.shape(p + "mlp.c_fc.weight") != null ? w.shape(p + "mlp.c_fc.weight")[0] : 4L * width;
+            fcW = w.get(p + "mlp.c_fc.weight", hidden, width);
+            fcB = w.get(p + "mlp.c_fc.bias", hidden);
+            projW = w.get(p + "mlp.c_proj.weight", width, hidden);
+            projB = w.get(p + "mlp.c_proj.bias", width);
+        }
+
+        NDArray forward(NDArray x, NDArray mask, int heads, ModelOptions.Activation act) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long t = s.get(1);
+            long width = s.get(2);
+            NDArray h = Nn.layerNorm(x, ln1W, ln1B);
+            NDArray qkv = Nn.linear(h, inW, inB).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
+            NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
+            NDArray y = x.add(Nn.linear(Nn.merge(a), outW, outB));
+            NDArray m = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
+            return y.addi(Nn.linear(m, projW, projB));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.clipkit.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ModelOptions;
+
+/** CLIP's vision transformer: patch convolution, class token, pre-norm blocks, ln_post on the class token, proj. */
+final class VisionTransformer implements ImageEncoder {
+    private final int patch;
+    private final int width;
+    private final NDArray conv1;
+    private final NDArray classEmbedding;
+    private final NDArray positional;
+    private final NDArray lnPreW;
+    private final NDArray lnPreB;
+    private final Transformer transformer;
+    private final NDArray lnPostW;
+    private final NDArray lnPostB;
+    private final NDArray proj;
+
+    VisionTransformer(Weights w, ModelConfig c, ModelOptions.Activation act) {
+        this.patch = c.patchSize();
+        this.width = c.visionWidth();
+        int grid = c.imageResolution() / patch;
+        conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
+        classEmbedding = w.get("visual.class_embedding", width);
+        positional = w.get("visual.positional_embedding", (long) grid * grid + 1, width);
+        lnPreW = w.getFloat("visual.ln_pre.weight", width);
+        lnPreB = w.getFloat("visual.ln_pre.bias", width);
+        transformer = new Transformer(w, "visual.transformer", width, c.visionLayers(), c.visionHeads(), act);
+        lnPostW = w.getFloat("visual.ln_post.weight", width);
+        lnPostB = w.getFloat("visual.ln_post.bias", width);
+        proj = w.get("visual.proj", width, c.embedDim());
+    }
+
+    @Override
+    public NDArray forward(NDArray images) {
+        long b = images.getShape().get(0);
+        NDArray x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
+        x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
+        NDArray cls = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
+        x = Nn.concat(cls, x, 1).addi(positional);
+        x = Nn.layerNorm(x, lnPreW, lnPreB);
+        x = transformer.forward(x, null);
+        NDArray first = x.get(":, 0, :");
+        return Nn.layerNorm(first, lnPostW, lnPostB).matMul(proj);
+    }
+}

@@ -1,0 +1,99 @@
+package io.clipkit.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ClipException;
+import io.clipkit.model.checkpoint.TensorData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The checkpoint's tensors turned into native arrays on demand, each checked against the shape the
+ * architecture needs. Stored fp16/bf16 values are converted natively (not element by element in
+ * Java) to the compute type.
+ */
+final class Weights {
+    private final Map<String, TensorData> tensors;
+    private final NDManager manager;
+    private final DataType computeType;
+    private final Set<String> used = new HashSet<>();
+
+    Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
+        this.tensors = tensors;
+        this.manager = manager;
+        this.computeType = computeType;
+    }
+
+    DataType computeType() {
+        return computeType;
+    }
+
+    /** A tensor in the compute type; missing or wrongly shaped is a {@link ClipException} naming it. */
+    NDArray get(String name, long... shape) {
+        return get(name, computeType, shape);
+    }
+
+    /** A tensor kept in fp32 whatever the compute type (LayerNorm parameters, as OpenAI does). */
+    NDArray getFloat(String name, long... shape) {
+        return get(name, DataType.FLOAT32, shape);
+    }
+
+    NDArray get(String name, DataType type, long... shape) {
+        TensorData t = tensors.get(name);
+        if (t == null) {
+            throw new ClipException("checkpoint is missing tensor '" + name + "' (expected shape "
+                    + Arrays.toString(shape) + ")");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new ClipException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(shape));
+        }
+        used.add(name);
+        DataType stored = switch (t.dtype()) {
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            case F32 -> DataType.FLOAT32;
+            case F64 -> DataType.FLOAT64;
+            default -> throw new ClipException("tensor '" + name + "' has element type " + t.dtype()
+                    + ", expected a floating-point type");
+        };
+        try (NDManager scratch = manager.newSubManager()) {
+            // Copy into native memory in the stored type, then convert natively (fast for 300 MB of fp16).
+            // DJL's JNI cannot create bf16 arrays from a buffer: widen those in Java (a bf16 is the top
+            // half of an fp32).
+            NDArray raw = stored == DataType.BFLOAT16
+                    ? scratch.create(widenBf16(t.data(), t.numel()), new Shape(shape), DataType.FLOAT32)
+                    : scratch.create(t.data(), new Shape(shape), stored);
+            // The raw array may alias the Java buffer (torch from_blob): always take a real copy.
+            NDArray out = raw.getDataType() == type ? raw.duplicate() : raw.toType(type, false);
+            out.attach(manager);
+            return out;
+        }
+    }
+
+    private static ByteBuffer widenBf16(ByteBuffer in, long numel) {
+        ByteBuffer src = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.nativeOrder());
+        for (long i = 0; i < numel; i++) {
+            out.putInt((src.getShort() & 0xffff) << 16);
+        }
+        out.flip();
+        return out;
+    }
+
+    /** Whether the checkpoint has this tensor. */
+    boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
+    long[] shape(String name) {
+        TensorData t = tensors.get(name);
+        return t == null ? null : t.shape();
+    }
+}
