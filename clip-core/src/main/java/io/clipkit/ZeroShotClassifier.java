@@ -1,0 +1,379 @@
+package io.clipkit;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.engine.Engines;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Zero-shot image classification with a {@link ClipModel}: each label becomes prompts from the
+ * templates; its embedding is the mean of the L2-normalized prompt embeddings, normalized again.
+ * Images are scored as one matrix product on the model's device: {@code logitScale * cosine},
+ * softmax over the labels.
+ *
+ * <p>Label embeddings are computed when the classifier is built and cached per (checkpoint, labels,
+ * templates) for the whole JVM, so building another classifier for the same labels is cheap.
+ * A classifier is immutable and thread-safe: one instance serves any number of threads. Close it
+ * to free its native memory manager (the model stays open).
+ *
+ * <pre>{@code
+ * try (ClipModel model = ClipModel.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults());
+ *      ZeroShotClassifier c = ZeroShotClassifier.builder()
+ *              .model(model).labels("cat", "dog", "car").ensemble().topK(2).build()) {
+ *     Classification r = c.classify(Path.of("photo.jpg"));
+ *     System.out.println(r.best().label() + " " + r.best().probability());
+ * }
+ * }</pre>
+ */
+public final class ZeroShotClassifier implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ZeroShotClassifier.class.getName());
+
+    private final ClipModel model;
+    private final List<String> labels;
+    private final List<String> templates;
+    private final int topK;
+    private final float minScore;
+    private final float logitScale;
+    private final int dim;
+    /** Label embeddings, row-major [labels x dim]; never modified. */
+    private final float[] labelMatrix;
+    private final Provenance provenance;
+    private final NDManager manager;
+
+    private ZeroShotClassifier(Builder b) {
+        this.model = b.model;
+        this.labels = b.labels;
+        this.templates = b.templates;
+        this.topK = b.topK;
+        this.minScore = b.minScore;
+        this.logitScale = model.logitScale();
+        float[][] emb = LabelEmbeddingCache.get(
+                LabelEmbeddingCache.key(model, labels, templates),
+                () -> embedLabels(model, labels, templates, b.batchSize, b.warnings));
+        this.dim = emb[0].length;
+        this.labelMatrix = new float[labels.size() * dim];
+        for (int i = 0; i < emb.length; i++) {
+            System.arraycopy(emb[i], 0, labelMatrix, i * dim, dim);
+        }
+        ModelInfo info = model.info();
+        this.provenance = new Provenance(info.name(), info.checkpointSha256(), templates, info.device(), logitScale);
+        this.manager = Engines.pytorch().newBaseManager(Device.fromName(info.device()));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The labels, in the order given. */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** The prompt templates. */
+    public List<String> templates() {
+        return templates;
+    }
+
+    public Provenance provenance() {
+        return provenance;
+    }
+
+    /** A copy of the label embeddings ({@code [labels][dim]}, L2-normalized), in label order. */
+    public float[][] labelEmbeddings() {
+        float[][] out = new float[labels.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Arrays.copyOfRange(labelMatrix, i * dim, (i + 1) * dim);
+        }
+        return out;
+    }
+
+    /** Classifies one image file. */
+    public Classification classify(Path image) throws IOException {
+        return classify(List.of(image)).get(0);
+    }
+
+    /**
+     * Classifies image files, encoded in batches by the model.
+     *
+     * @throws ImageDecodeException for the first image that cannot be decoded (none is classified then;
+     *     use {@link #classifyEmbeddings(List, float[][])} to go on past bad images)
+     */
+    public List<Classification> classify(List<Path> images) throws IOException {
+        List<Path> copy = List.copyOf(images);
+        if (copy.isEmpty()) {
+            return List.of();
+        }
+        float[][] emb = model.encodeImages(copy);
+        return rank(copy, emb);
+    }
+
+    /** Classifies precomputed image embeddings (they are L2-normalized here); results carry no image path. */
+    public List<Classification> classifyEmbeddings(float[][] imageEmbeddings) {
+        return rank(null, imageEmbeddings);
+    }
+
+    /** Classifies precomputed image embeddings of the given images (same order and count). */
+    public List<Classification> classifyEmbeddings(List<Path> images, float[][] imageEmbeddings) {
+        if (images.size() != imageEmbeddings.length) {
+            throw new IllegalArgumentException(
+                    images.size() + " image paths but " + imageEmbeddings.length + " embeddings");
+        }
+        return rank(List.copyOf(images), imageEmbeddings);
+    }
+
+    /**
+     * The raw scores for precomputed image embeddings: {@code [images][labels]} probabilities in
+     * label order (no ranking, no filters). {@code cosines}, if not null, receives the cosines.
+     */
+    public float[][] probabilities(float[][] imageEmbeddings, float[][] cosines) {
+        Scores s = score(imageEmbeddings);
+        int n = imageEmbeddings.length;
+        int l = labels.size();
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(s.prob, i * l, (i + 1) * l);
+            if (cosines != null) {
+                cosines[i] = Arrays.copyOfRange(s.cos, i * l, (i + 1) * l);
+            }
+        }
+        return out;
+    }
+
+    private record Scores(float[] prob, float[] cos) {}
+
+    /** One matrix product [N x d] x [d x L] and a softmax over labels, in a per-call native scope. */
+    private Scores score(float[][] imageEmbeddings) {
+        int n = imageEmbeddings.length;
+        float[] flat = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            float[] e = imageEmbeddings[i];
+            if (e == null || e.length != dim) {
+                throw new IllegalArgumentException("image embedding " + i + " has "
+                        + (e == null ? "no values" : e.length + " values") + "; the model's embeddings have " + dim);
+            }
+            double ss = 0;
+            for (float v : e) {
+                ss += (double) v * v;
+            }
+            if (!(ss > 0) || Double.isInfinite(ss)) {
+                throw new IllegalArgumentException("image embedding " + i + " is all zeros or not finite");
+            }
+            System.arraycopy(e, 0, flat, i * dim, dim);
+        }
+        try (NDManager m = manager.newSubManager()) {
+            NDArray img = m.create(flat, new Shape(n, dim));
+            img = img.div(img.norm(new int[] {1}, true));
+            NDArray lab = m.create(labelMatrix, new Shape(labels.size(), dim));
+            NDArray cos = img.matMul(lab.transpose());
+            NDArray prob = cos.mul(logitScale).softmax(1);
+            return new Scores(prob.toFloatArray(), cos.toFloatArray());
+        }
+    }
+
+    private List<Classification> rank(List<Path> images, float[][] imageEmbeddings) {
+        int n = imageEmbeddings.length;
+        if (n == 0) {
+            return List.of();
+        }
+        Scores s = score(imageEmbeddings);
+        int l = labels.size();
+        int k = Math.min(topK, l);
+        List<Classification> out = new ArrayList<>(n);
+        long[] keys = new long[l];
+        for (int i = 0; i < n; i++) {
+            int base = i * l;
+            // Sort (probability, label index) pairs as longs: probabilities are >= 0, so their float
+            // bits order like the values; ties go to the label given first.
+            for (int j = 0; j < l; j++) {
+                keys[j] = ((long) Float.floatToIntBits(s.prob[base + j]) << 32) | (l - 1 - j);
+            }
+            Arrays.sort(keys);
+            List<LabelScore> ranked = new ArrayList<>(k);
+            for (int r = 0; r < k; r++) {
+                int j = l - 1 - (int) (keys[l - 1 - r] & 0xFFFFFFFFL);
+                float p = s.prob[base + j];
+                if (p < minScore) {
+                    break;
+                }
+                ranked.add(new LabelScore(labels.get(j), p, s.cos[base + j]));
+            }
+            Optional<Path> img = images == null ? Optional.empty() : Optional.of(images.get(i));
+            out.add(new Classification(img, ranked, provenance));
+        }
+        return out;
+    }
+
+    /** Mean of the normalized prompt embeddings per label, normalized again. */
+    static float[][] embedLabels(ClipModel model, List<String> labels, List<String> templates,
+                                 int batchSize, Consumer<String> warnings) {
+        ClipTokenizer tok = model.tokenizer();
+        int ctx = model.info().contextLength();
+        int t = templates.size();
+        int[][] tokens = new int[labels.size() * t][];
+        for (int i = 0; i < labels.size(); i++) {
+            int truncated = 0;
+            String example = null;
+            for (int j = 0; j < t; j++) {
+                String prompt = PromptTemplates.apply(templates.get(j), labels.get(i));
+                int[] ids;
+                try {
+                    ids = tok.encodeForModel(prompt, ctx, false);
+                } catch (IllegalArgumentException tooLong) {
+                    ids = tok.encodeForModel(prompt, ctx, true);
+                    truncated++;
+                    example = example == null ? prompt : example;
+                }
+                tokens[i * t + j] = ids;
+            }
+            if (truncated > 0) {
+                warnings.accept((truncated == 1 ? "prompt '" + example + "' is" : truncated + " prompts of label '"
+                        + labels.get(i) + "' are") + " longer than the model's " + ctx
+                        + "-token context; truncated");
+            }
+        }
+        float[][] out = new float[labels.size()][];
+        double[][] sum = new double[labels.size()][];
+        for (int from = 0; from < tokens.length; from += batchSize) {
+            int to = Math.min(tokens.length, from + batchSize);
+            float[][] emb = model.encodeTokens(Arrays.copyOfRange(tokens, from, to), true);
+            if (emb.length != to - from) {
+                throw new ClipException("text encoder returned " + emb.length + " embeddings for " + (to - from) + " prompts");
+            }
+            for (int r = 0; r < emb.length; r++) {
+                int label = (from + r) / t;
+                float[] e = emb[r];
+                double norm = 0;
+                for (float v : e) {
+                    norm += (double) v * v;
+                }
+                norm = Math.sqrt(norm);
+                if (sum[label] == null) {
+                    sum[label] = new double[e.length];
+                } else if (sum[label].length != e.length) {
+                    throw new ClipException("text embeddings of different sizes: " + sum[label].length + " and " + e.length);
+                }
+                for (int d = 0; d < e.length; d++) {
+                    sum[label][d] += e[d] / norm;
+                }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            double norm = 0;
+            for (double v : sum[i]) {
+                norm += v * v;
+            }
+            norm = Math.sqrt(norm);
+            if (!(norm > 0)) {
+                throw new ClipException("label '" + labels.get(i) + "' has a zero text embedding");
+            }
+            out[i] = new float[sum[i].length];
+            for (int d = 0; d < out[i].length; d++) {
+                out[i][d] = (float) (sum[i][d] / norm);
+            }
+        }
+        return out;
+    }
+
+    /** Native arrays still held (0 between calls; tests check that nothing leaks). */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Validating builder: each setter checks its value at once and names what is wrong. */
+    public static final class Builder {
+        private ClipModel model;
+        private List<String> labels;
+        private List<String> templates = PromptTemplates.defaults();
+        private int topK = Integer.MAX_VALUE;
+        private float minScore = 0f;
+        private int batchSize = 64;
+        private Consumer<String> warnings = msg -> LOG.log(System.Logger.Level.WARNING, msg);
+
+        private Builder() {}
+
+        public Builder model(ClipModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** The labels (not empty; no empty or duplicate label). */
+        public Builder labels(List<String> labels) {
+            this.labels = Labels.check(labels);
+            return this;
+        }
+
+        public Builder labels(String... labels) {
+            return labels(Arrays.asList(labels));
+        }
+
+        /** Prompt templates, each with a {@code {}}; default {@value PromptTemplates#DEFAULT}. */
+        public Builder templates(List<String> templates) {
+            this.templates = PromptTemplates.check(templates);
+            return this;
+        }
+
+        /** Uses the built-in prompt ensemble ({@link PromptTemplates#ensemble()}). */
+        public Builder ensemble() {
+            this.templates = PromptTemplates.ensemble();
+            return this;
+        }
+
+        /** Keep at most this many labels per image (default: all). */
+        public Builder topK(int topK) {
+            if (topK < 1) {
+                throw new IllegalArgumentException("topK must be >= 1, got " + topK);
+            }
+            this.topK = topK;
+            return this;
+        }
+
+        /** Drop labels whose probability is below this (0..1; default 0). */
+        public Builder minScore(float minScore) {
+            if (!(minScore >= 0f && minScore <= 1f)) {
+                throw new IllegalArgumentException("minScore must be in 0..1, got " + minScore);
+            }
+            this.minScore = minScore;
+            return this;
+        }
+
+        /** Prompts per text-encoder call when embedding the labels (default 64). */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1 || batchSize > 4096) {
+                throw new IllegalArgumentException("batch size must be in 1..4096, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Where warnings go (prompts truncated to the context); default: {@link System.Logger}. */
+        public Builder warnings(Consumer<String> warnings) {
+            this.warnings = Objects.requireNonNull(warnings, "warnings");
+            return this;
+        }
+
+        /** Embeds the labels (or takes them from the cache) and returns the classifier. */
+        public ZeroShotClassifier build() {
+            if (model == null) {
+                throw new IllegalArgumentException("no model given");
+            }
+            if (labels == null) {
+                throw new IllegalArgumentException("no labels given");
+            }
+            return new ZeroShotClassifier(this);
+        }
+    }
+}

@@ -1,0 +1,390 @@
+package io.clipkit.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Downloads a file into place safely: into {@code <target>.part}, resuming a partial file with an
+ * HTTP Range request (also after a dropped connection, up to a few attempts), verifying the SHA-256,
+ * then renaming atomically. A mismatch deletes the download. Concurrent downloads of the same target
+ * (threads or processes) are serialized by a lock on {@code <target>.lock}; the second finds the
+ * finished file and verifies it. A server that sends nothing for the read timeout fails the download.
+ */
+public final class Downloader {
+    /** Receives progress; called from HTTP threads. */
+    public interface Listener {
+        /** A transfer starts: total size if known (else -1), and how many bytes were already there. */
+        default void started(String what, long total, long resumedFrom) {}
+
+        /** Bytes of the file present so far (including a resumed part). */
+        default void progress(long bytes) {}
+
+        /** The transfer ended (successfully or not). */
+        default void finished() {}
+
+        /** A one-line note (retrying, verifying). */
+        default void message(String line) {}
+    }
+
+    public static final Listener SILENT = new Listener() {};
+
+    private static final Map<Path, ReentrantLock> IN_JVM_LOCKS = new ConcurrentHashMap<>();
+
+    private final HttpClient client;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final int attempts;
+
+    /** Connect timeout 20 s, read (stall) timeout 60 s, 4 attempts. */
+    public Downloader() {
+        this(Duration.ofSeconds(20), Duration.ofSeconds(60), 4);
+    }
+
+    /**
+     * @param connectTimeout time allowed to connect
+     * @param readTimeout longest time without receiving a byte (headers or body)
+     * @param attempts tries per download; a retry resumes where the last one stopped, and happens
+     *     only after a try that made progress
+     */
+    public Downloader(Duration connectTimeout, Duration readTimeout, int attempts) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
+        }
+        this.connectTimeout = Objects.requireNonNull(connectTimeout);
+        this.readTimeout = Objects.requireNonNull(readTimeout);
+        this.attempts = attempts;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    /**
+     * Makes {@code target} a verified copy of {@code url}: returns at once if it already exists with
+     * the right hash, else downloads it.
+     *
+     * @param expectedSize bytes if known, else -1 (used for progress and to discard an oversized part)
+     * @throws IOException naming the URL and what went wrong (HTTP status, timeout, checksum)
+     */
+    public Path fetch(URI url, String sha256, long expectedSize, Path target, Listener listener) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
+        ReentrantLock jvmLock = IN_JVM_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = lc.lock();
+            try {
+                return fetchLocked(url, sha256, expectedSize, target, listener);
+            } finally {
+                lock.release();
+            }
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    private Path fetchLocked(URI url, String sha256, long expectedSize, Path target, Listener listener) throws IOException {
+        {
+            if (Files.isRegularFile(target)) {
+                String have = sha256(target);
+                if (have.equalsIgnoreCase(sha256)) {
+                    return target;
+                }
+                listener.message(target + " does not match its SHA-256 (" + have + "); downloading it again");
+            }
+            Path part = target.resolveSibling(target.getFileName() + ".part");
+            download(url, expectedSize, part, listener);
+            String got = sha256(part);
+            if (!got.equalsIgnoreCase(sha256)) {
+                Files.deleteIfExists(part);
+                throw new IOException("checksum mismatch for " + url + ": expected SHA-256 " + sha256.toLowerCase()
+                        + " but the download has " + got + "; the download was deleted");
+            }
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return target;
+        }
+    }
+
+    private void download(URI url, long expectedSize, Path part, Listener listener) throws IOException {
+        if (expectedSize > 0 && Files.exists(part) && Files.size(part) > expectedSize) {
+            Files.delete(part);
+        }
+        IOException last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            long before = Files.exists(part) ? Files.size(part) : 0;
+            try {
+                transfer(url, part, listener);
+                return;
+            } catch (IOException e) {
+                last = e;
+                long after = Files.exists(part) ? Files.size(part) : 0;
+                if (e instanceof HttpStatusException || after <= before || attempt == attempts) {
+                    throw e;
+                }
+                listener.message("download interrupted after " + after + " bytes (" + e.getMessage() + "); resuming");
+            }
+        }
+        throw last;
+    }
+
+    /** An HTTP status that retrying will not fix. */
+    static final class HttpStatusException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HttpStatusException(String message) {
+            super(message);
+        }
+    }
+
+    /** One request; returns when the part file holds the whole body. */
+    private void transfer(URI url, Path part, Listener listener) throws IOException {
+        long have = Files.exists(part) ? Files.size(part) : 0;
+        HttpRequest.Builder rb = HttpRequest.newBuilder(url).GET().header("User-Agent", "clipkit");
+        if (have > 0) {
+            rb.header("Range", "bytes=" + have + "-");
+        }
+        FileSink sink = new FileSink(part, have, listener);
+        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(rb.build(), info -> sink.open(info, url));
+        try {
+            while (true) {
+                try {
+                    future.get(Math.min(250, readTimeout.toMillis()), TimeUnit.MILLISECONDS);
+                    sink.close();
+                    if (sink.rangeNotSatisfiable) {
+                        // The part is already whole (the checksum will tell).
+                        return;
+                    }
+                    long size = Files.size(part);
+                    if (sink.total > 0 && size != sink.total) {
+                        throw new IOException("connection to " + url + " ended after " + size + " of " + sink.total + " bytes");
+                    }
+                    return;
+                } catch (TimeoutException stillRunning) {
+                    long idle = System.nanoTime() - sink.lastActivity;
+                    if (idle > readTimeout.toNanos()) {
+                        sink.abort();
+                        future.cancel(true);
+                        throw new IOException("timed out: no data from " + url + " for " + readTimeout.toSeconds()
+                                + " s" + (sink.received > 0 ? " after " + sink.received + " bytes" : ""));
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            sink.close();
+            Throwable c = e.getCause();
+            if (c instanceof java.io.UncheckedIOException u) {
+                c = u.getCause();
+            }
+            if (c instanceof HttpStatusException h) {
+                throw h;
+            }
+            if (c instanceof HttpConnectTimeoutException) {
+                throw new IOException("cannot connect to " + url.getHost() + ": no answer within "
+                        + connectTimeout.toSeconds() + " s (offline?)", c);
+            }
+            if (c instanceof ConnectException) {
+                throw new IOException("cannot connect to " + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "")
+                        + " (offline, or the server is down)", c);
+            }
+            if (c instanceof IOException io) {
+                String m = io.getMessage();
+                throw new IOException("download of " + url + " failed: " + (m == null ? io.getClass().getSimpleName() : m), io);
+            }
+            throw new IOException("download of " + url + " failed: " + c, c);
+        } catch (InterruptedException e) {
+            sink.abort();
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("download of " + url + " interrupted", e);
+        } catch (CancellationException e) {
+            sink.abort();
+            throw new IOException("download of " + url + " cancelled", e);
+        } finally {
+            listener.finished();
+        }
+    }
+
+    /** Writes the body into the part file as it arrives, recording when bytes last came. */
+    private static final class FileSink implements HttpResponse.BodySubscriber<Void> {
+        private final Path part;
+        private final long have;
+        private final Listener listener;
+        private final CompletableFuture<Void> body = new CompletableFuture<>();
+        private FileChannel channel;
+        private Flow.Subscription subscription;
+        private boolean aborted;
+        volatile long lastActivity = System.nanoTime();
+        volatile long received;
+        volatile long total = -1;
+        volatile boolean rangeNotSatisfiable;
+        private long position;
+
+        FileSink(Path part, long have, Listener listener) {
+            this.part = part;
+            this.have = have;
+            this.listener = listener;
+        }
+
+        /** Picks the subscriber for the response: this one for 200/206, a discarding one otherwise. */
+        synchronized HttpResponse.BodySubscriber<Void> open(HttpResponse.ResponseInfo info, URI url) {
+            lastActivity = System.nanoTime();
+            int status = info.statusCode();
+            try {
+                if (status == 416 && have > 0) {
+                    rangeNotSatisfiable = true;
+                    return HttpResponse.BodySubscribers.discarding();
+                }
+                long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+                if (status == 206) {
+                    String cr = info.headers().firstValue("Content-Range").orElse("");
+                    if (!cr.startsWith("bytes " + have + "-")) {
+                        throw new HttpStatusException("server at " + url + " answered a resume from byte " + have
+                                + " with Content-Range '" + cr + "'");
+                    }
+                    channel = FileChannel.open(part, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+                    position = have;
+                    total = length >= 0 ? have + length : -1;
+                    listener.started(url.toString(), total, have);
+                } else if (status == 200) {
+                    channel = FileChannel.open(part, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING);
+                    position = 0;
+                    total = length;
+                    listener.started(url.toString(), total, 0);
+                } else {
+                    throw new HttpStatusException("HTTP " + status + (status == 404 ? " (not found)" : "")
+                            + " from " + url);
+                }
+                return this;
+            } catch (HttpStatusException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(new IOException("cannot write " + part + ": " + e.getMessage(), e));
+            }
+        }
+
+        @Override
+        public synchronized void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (aborted) {
+                s.cancel();
+            } else {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public synchronized void onNext(List<ByteBuffer> items) {
+            if (aborted) {
+                return;
+            }
+            try {
+                for (ByteBuffer b : items) {
+                    while (b.hasRemaining()) {
+                        int n = channel.write(b, position);
+                        position += n;
+                        received += n;
+                    }
+                }
+                lastActivity = System.nanoTime();
+                listener.progress(position);
+                subscription.request(1);
+            } catch (IOException e) {
+                aborted = true;
+                subscription.cancel();
+                body.completeExceptionally(new IOException("cannot write " + part + ": " + e.getMessage(), e));
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(null);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> getBody() {
+            return body;
+        }
+
+        /** Stops writing (stall, interrupt); the part keeps what was written. */
+        synchronized void abort() {
+            aborted = true;
+            if (subscription != null) {
+                subscription.cancel();
+            }
+            closeChannel();
+        }
+
+        synchronized void close() {
+            closeChannel();
+        }
+
+        private void closeChannel() {
+            if (channel != null) {
+                try {
+                    channel.force(false);
+                    channel.close();
+                } catch (IOException ignored) {
+                    // Nothing more to do: the size and checksum checks catch a bad part.
+                }
+                channel = null;
+            }
+        }
+    }
+
+    /** SHA-256 of a file, lower-case hex. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,266 @@
+package io.clipkit.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipkit.ModelOptions.Activation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The models clipkit knows by name: the built-in registry (resource
+ * {@code io/clipkit/models/registry.json} of the {@code clip-models} artifact: OpenAI's released
+ * checkpoints with URL, SHA-256, size, resolution, activation) with the user's entries from
+ * {@code <cache dir>/registry.json} merged over it.
+ *
+ * <p>A mirror can stand in for the built-in download hosts: with the system property
+ * {@value #BASE_URL_PROPERTY} or the environment variable {@value #BASE_URL_ENV} set to e.g.
+ * {@code http://mirror:8080}, each built-in URL keeps its path but is fetched from that origin.
+ *
+ * <pre>{@code
+ * ModelRegistry r = ModelRegistry.load(ClipHome.cacheDir(null));
+ * ModelRegistry.Entry e = r.find("ViT-B-32").orElseThrow();
+ * }</pre>
+ */
+public final class ModelRegistry {
+    public static final String BASE_URL_PROPERTY = "clipkit.registry.url";
+    public static final String BASE_URL_ENV = "CLIPKIT_REGISTRY_URL";
+    /** File name of the user's registry in the cache directory. */
+    public static final String USER_FILE = "registry.json";
+    static final String RESOURCE = "/io/clipkit/models/registry.json";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]*");
+    private static final Pattern FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]*");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Set<String> USER_FIELDS = Set.of("name", "url", "sha256", "activation", "file", "size", "resolution", "_comment");
+
+    /**
+     * One downloadable checkpoint.
+     *
+     * @param name registry name ({@code ViT-B-32})
+     * @param file file name in the cache ({@code ViT-B-32.pt})
+     * @param url where to download it
+     * @param sha256 expected SHA-256 (lower-case hex)
+     * @param size size in bytes, or -1 if unknown
+     * @param sizeExact whether {@code size} is the exact byte count (else approximate)
+     * @param resolution input resolution, or 0 if unknown
+     * @param activation MLP activation the checkpoint was trained with
+     * @param builtIn false for entries from the user's registry file
+     */
+    public record Entry(String name, String file, URI url, String sha256, long size, boolean sizeExact,
+                        int resolution, Activation activation, boolean builtIn) {}
+
+    /** The BPE vocabulary file all these models share. */
+    public record Vocabulary(String file, URI url, String sha256, long size) {}
+
+    private final Map<String, Entry> entries;
+    private final Vocabulary vocabulary;
+
+    private ModelRegistry(Map<String, Entry> entries, Vocabulary vocabulary) {
+        this.entries = entries;
+        this.vocabulary = vocabulary;
+    }
+
+    /** The built-in entries only (with the mirror override applied). */
+    public static ModelRegistry builtIn() {
+        return builtIn(baseUrlOverride());
+    }
+
+    static ModelRegistry builtIn(String base) {
+        try (InputStream in = ModelRegistry.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("built-in registry " + RESOURCE + " is missing from the classpath (clip-models jar)");
+            }
+            JsonNode root = new ObjectMapper().readTree(in);
+            JsonNode v = root.path("vocabulary");
+            Vocabulary vocab = new Vocabulary(v.path("file").asText(), rebase(URI.create(v.path("url").asText()), base),
+                    v.path("sha256").asText(), v.path("size").asLong(-1));
+            Map<String, Entry> map = new LinkedHashMap<>();
+            for (JsonNode m : root.path("models")) {
+                Entry e = new Entry(m.path("name").asText(), m.path("file").asText(),
+                        rebase(URI.create(m.path("url").asText()), base), m.path("sha256").asText().toLowerCase(Locale.ROOT),
+                        m.path("size").asLong(-1), m.path("sizeExact").asBoolean(false), m.path("resolution").asInt(0),
+                        Activation.parse(m.path("activation").asText()), true);
+                map.put(e.name(), e);
+            }
+            return new ModelRegistry(map, vocab);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the built-in registry " + RESOURCE, e);
+        }
+    }
+
+    /**
+     * The built-in registry with {@code <cacheDir>/registry.json}, if present, merged over it.
+     *
+     * @throws IOException naming the file, the entry and the field if the user's file is invalid
+     */
+    public static ModelRegistry load(Path cacheDir) throws IOException {
+        ModelRegistry base = builtIn();
+        Path user = cacheDir.resolve(USER_FILE);
+        if (!Files.exists(user)) {
+            return base;
+        }
+        Map<String, Entry> merged = new LinkedHashMap<>(base.entries);
+        for (Entry e : readUserFile(user)) {
+            merged.remove(e.name());
+            merged.put(e.name(), e);
+        }
+        return new ModelRegistry(merged, base.vocabulary);
+    }
+
+    /** Reads and validates a user registry file: {@code {"models": [{"name", "url", "sha256", "activation"}, ...]}}. */
+    static List<Entry> readUserFile(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject() || !root.path("models").isArray()) {
+            throw new IOException(file + ": expected an object with a \"models\" array of {name, url, sha256, activation}");
+        }
+        List<Entry> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode m : root.path("models")) {
+            i++;
+            String where = file + ": model " + i + (m.hasNonNull("name") ? " ('" + m.get("name").asText() + "')" : "");
+            if (!m.isObject()) {
+                throw new IOException(where + ": expected an object");
+            }
+            for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!USER_FIELDS.contains(f)) {
+                    throw new IOException(where + ": unknown field '" + f + "' (fields: name, url, sha256, activation, file, size, resolution)");
+                }
+            }
+            String name = required(m, "name", where);
+            if (!NAME.matcher(name).matches()) {
+                throw new IOException(where + ": bad name '" + name + "' (letters, digits and . _ @ + - only)");
+            }
+            String url = required(m, "url", where);
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new IOException(where + ": bad url '" + url + "': " + e.getReason(), e);
+            }
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                throw new IOException(where + ": bad url '" + url + "' (need an absolute http or https URL)");
+            }
+            String sha = required(m, "sha256", where);
+            if (!SHA256.matcher(sha).matches()) {
+                throw new IOException(where + ": bad sha256 '" + sha + "' (need 64 hex digits)");
+            }
+            Activation act;
+            try {
+                act = Activation.parse(required(m, "activation", where));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(where + ": " + e.getMessage(), e);
+            }
+            String fileName = m.hasNonNull("file") ? m.get("file").asText() : lastSegment(uri);
+            if (fileName.isEmpty() || !FILE.matcher(fileName).matches() || fileName.endsWith(".part") || fileName.endsWith(".lock")) {
+                throw new IOException(where + ": bad file name '" + fileName + "' (give \"file\": a plain name like model.pt)");
+            }
+            long size = m.path("size").asLong(-1);
+            int res = m.path("resolution").asInt(0);
+            if (m.has("size") && (!m.get("size").canConvertToLong() || size <= 0)) {
+                throw new IOException(where + ": bad size '" + m.get("size") + "' (bytes, > 0)");
+            }
+            if (m.has("resolution") && (!m.get("resolution").canConvertToInt() || res <= 0)) {
+                throw new IOException(where + ": bad resolution '" + m.get("resolution") + "' (pixels, > 0)");
+            }
+            for (Entry e : out) {
+                if (e.name().equals(name)) {
+                    throw new IOException(where + ": name '" + name + "' appears twice");
+                }
+            }
+            out.add(new Entry(name, fileName, uri, sha.toLowerCase(Locale.ROOT), size, size > 0, res, act, false));
+        }
+        return out;
+    }
+
+    private static String required(JsonNode m, String field, String where) throws IOException {
+        JsonNode v = m.get(field);
+        if (v == null || v.isNull() || !v.isTextual() || v.asText().isBlank()) {
+            throw new IOException(where + ": missing or empty \"" + field + "\"");
+        }
+        return v.asText().strip();
+    }
+
+    private static String lastSegment(URI uri) {
+        String p = uri.getPath() == null ? "" : uri.getPath();
+        int slash = p.lastIndexOf('/');
+        return p.substring(slash + 1);
+    }
+
+    static String baseUrlOverride() {
+        String p = System.getProperty(BASE_URL_PROPERTY);
+        if (p == null || p.isBlank()) {
+            p = System.getenv(BASE_URL_ENV);
+        }
+        return p == null || p.isBlank() ? null : p.strip();
+    }
+
+    /** Keeps the path, replaces scheme, host and port (and prefixes the base's own path, if any). */
+    static URI rebase(URI url, String base) {
+        if (base == null) {
+            return url;
+        }
+        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        URI r = URI.create(b + url.getRawPath());
+        if (r.getScheme() == null || r.getHost() == null) {
+            throw new IllegalArgumentException("bad registry base URL '" + base + "' (" + BASE_URL_PROPERTY + " / "
+                    + BASE_URL_ENV + "): need e.g. http://host:port");
+        }
+        return r;
+    }
+
+    /** All entries, built-in ones first, in registry order. */
+    public List<Entry> entries() {
+        return List.copyOf(entries.values());
+    }
+
+    public Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /**
+     * Finds an entry by name: exactly, else ignoring case, else OpenAI's spelling ({@code ViT-B/32},
+     * {@code ViT-L/14@336px}).
+     */
+    public Optional<Entry> find(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        Entry e = entries.get(name);
+        if (e != null) {
+            return Optional.of(e);
+        }
+        String n = name.replace('/', '-').replace("@336px", "-336");
+        for (Entry x : entries.values()) {
+            if (x.name().equalsIgnoreCase(n)) {
+                return Optional.of(x);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Names, comma-separated, for error messages. */
+    public String names() {
+        return String.join(", ", entries.keySet());
+    }
+}
