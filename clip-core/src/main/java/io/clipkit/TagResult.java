@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param error the specific reason for an error or a skip (empty when ok)
  * @param note an informational remark, e.g. that an XMP sidecar was written instead of embedding
  */
-public record TagResult(Path path, Status status, long size, String mtime, List<Label> labels, String error, String note) {
+public record TagResult(Path path, Status status, long size, String mtime, List<LabelScore> labels, String error, String note) {
 
     /** Outcome of one file. */
     public enum Status {
@@ -50,19 +50,6 @@ public record TagResult(Path path, Status status, long size, String mtime, List<
                 }
             }
             throw new IllegalArgumentException("unknown status '" + s + "'");
-        }
-    }
-
-    /**
-     * One label of a result.
-     *
-     * @param label the label as given
-     * @param probability softmax over all labels of the scaled cosines
-     * @param cosine cosine similarity between image and label embeddings
-     */
-    public record Label(String label, double probability, double cosine) {
-        public Label {
-            Objects.requireNonNull(label, "label");
         }
     }
 

@@ -13,9 +13,10 @@ import java.time.Duration;
  * @param encoded images decoded and run through the image encoder
  * @param cacheHits images whose embedding came from the embedding cache
  * @param elapsed wall time of the run
+ * @param provenance model, checkpoint SHA-256, prompt templates and device of the labels
  */
 public record TagSummary(long ok, long failed, long skipped, long resumed, long resumedFailed, long encoded, long cacheHits,
-        Duration elapsed) {
+        Duration elapsed, Provenance provenance) {
 
     /** Files that got a record in this run. */
     public long processed() {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -33,9 +32,6 @@ import java.util.Objects;
  * share one output file.
  */
 public final class Tagger {
-    /** Default prompt template; {@code {}} is replaced by the label. */
-    public static final String DEFAULT_TEMPLATE = "a photo of a {}.";
-
     /** Where XMP keywords go. */
     public enum Xmp {
         /** No XMP: no user file is touched. */
@@ -66,6 +62,9 @@ public final class Tagger {
 
         /** A file was already recorded by an earlier run and is not redone. */
         default void resumed(Path path) {}
+
+        /** Something the user should know that is not a file's failure (e.g. a truncated prompt). */
+        default void warning(String message) {}
     }
 
     private final TagSettings settings;
@@ -103,9 +102,9 @@ public final class Tagger {
         private final ClipModel model;
         private ImagePreprocessor preprocessor;
         private List<String> labels = List.of();
-        private List<String> templates = List.of(DEFAULT_TEMPLATE);
+        private List<String> templates = PromptTemplates.defaults();
         private int topK = 5;
-        private double minScore = 0;
+        private float minScore = 0;
         private boolean recursive;
         private final List<String> includes = new ArrayList<>();
         private final List<String> excludes = new ArrayList<>();
@@ -129,33 +128,19 @@ public final class Tagger {
 
         /** The candidate labels: non-blank, distinct, at least one. */
         public Builder labels(List<String> labels) {
-            if (labels == null || labels.isEmpty()) {
-                throw new IllegalArgumentException("at least one label is required");
-            }
-            LinkedHashSet<String> seen = new LinkedHashSet<>();
-            for (String l : labels) {
-                if (l == null || l.isBlank()) {
-                    throw new IllegalArgumentException("blank label in " + labels);
-                }
-                if (!seen.add(l.strip())) {
-                    throw new IllegalArgumentException("duplicate label '" + l.strip() + "'");
-                }
-            }
-            this.labels = List.copyOf(seen);
+            this.labels = Labels.check(labels);
             return this;
         }
 
         /** Prompt templates, each containing {@code {}}; label embeddings average over them. */
         public Builder templates(List<String> templates) {
-            if (templates == null || templates.isEmpty()) {
-                throw new IllegalArgumentException("at least one prompt template is required");
-            }
-            for (String t : templates) {
-                if (t == null || !t.contains("{}")) {
-                    throw new IllegalArgumentException("prompt template '" + t + "' has no {} for the label");
-                }
-            }
-            this.templates = List.copyOf(templates);
+            this.templates = PromptTemplates.check(templates);
+            return this;
+        }
+
+        /** Uses the built-in prompt ensemble ({@link PromptTemplates#ensemble()}). */
+        public Builder ensemble() {
+            this.templates = PromptTemplates.ensemble();
             return this;
         }
 
@@ -169,7 +154,7 @@ public final class Tagger {
         }
 
         /** Labels below this probability are left out of records and XMP keywords. */
-        public Builder minScore(double minScore) {
+        public Builder minScore(float minScore) {
             if (!(minScore >= 0 && minScore <= 1)) {
                 throw new IllegalArgumentException("min-score must be in [0, 1], got " + minScore);
             }

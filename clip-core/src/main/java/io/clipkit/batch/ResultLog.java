@@ -200,11 +200,11 @@ public final class ResultLog implements AutoCloseable {
         o.put("size", r.size());
         o.put("mtime", r.mtime());
         ArrayNode labels = o.putArray("labels");
-        for (TagResult.Label l : r.labels()) {
+        for (io.clipkit.LabelScore l : r.labels()) {
             ObjectNode ln = labels.addObject();
             ln.put("label", l.label());
-            ln.put("probability", round(l.probability()));
-            ln.put("cosine", round(l.cosine()));
+            ln.put("probability", l.probability());
+            ln.put("cosine", l.cosine());
         }
         if (r.status() != TagResult.Status.OK) {
             o.put("error", r.error());
@@ -223,20 +223,15 @@ public final class ResultLog implements AutoCloseable {
         List<String> labels = new ArrayList<>();
         List<String> probs = new ArrayList<>();
         List<String> cos = new ArrayList<>();
-        for (TagResult.Label l : r.labels()) {
+        for (io.clipkit.LabelScore l : r.labels()) {
             labels.add(l.label());
-            probs.add(Double.toString(round(l.probability())));
-            cos.add(Double.toString(round(l.cosine())));
+            probs.add(Float.toString(l.probability()));
+            cos.add(Float.toString(l.cosine()));
         }
         boolean ok = r.status() == TagResult.Status.OK;
         return Csv.line(List.of(r.path().toString(), r.status().json(), Long.toString(r.size()), r.mtime(),
                 String.join(";", labels), String.join(";", probs), String.join(";", cos), r.error(), r.note(),
                 ok ? model : "", ok ? checkpointSha256 : ""));
-    }
-
-    /** Six significant digits are plenty for a score and keep lines short. */
-    private static double round(double v) {
-        return Double.parseDouble(String.format(Locale.ROOT, "%.6g", v));
     }
 
     /** Pushes buffered records to the OS: a killed process loses nothing written before. */

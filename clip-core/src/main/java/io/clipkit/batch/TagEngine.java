@@ -2,6 +2,7 @@ package io.clipkit.batch;
 
 import io.clipkit.ClipException;
 import io.clipkit.ImageDecodeException;
+import io.clipkit.LabelScore;
 import io.clipkit.ModelInfo;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
@@ -96,17 +97,18 @@ public final class TagEngine {
         Discovery.checkInputs(inputs);
         ModelInfo info = s.model().info();
         Map<String, ResultLog.Prior> prior = s.output() != null && !s.force() ? ResultLog.readPrior(s.output()) : Map.of();
-        LabelRanker ranker = new LabelRanker(s.model(), s.labels(), s.templates(), s.topK(), s.minScore());
         Counts counts = new Counts();
-        try (EmbeddingCache cache = s.index() == null ? null
+        try (LabelRanker ranker = new LabelRanker(s.model(), s.labels(), s.templates(), s.topK(), s.minScore(),
+                        listener::warning);
+                EmbeddingCache cache = s.index() == null ? null
                         : EmbeddingCache.open(s.index(), info.checkpointSha256(), info.name(), ranker.dim(),
                                 "size=" + s.preprocessor().size());
                 ResultLog log = s.output() == null ? null
                         : ResultLog.open(s.output(), s.force(), info.name(), info.checkpointSha256())) {
             pipeline(inputs, listener, prior, ranker, cache, log, counts);
+            return new TagSummary(counts.ok, counts.failed, counts.skipped, counts.resumed, counts.resumedFailed,
+                    counts.encoded, counts.cacheHits, Duration.ofNanos(System.nanoTime() - t0), ranker.provenance());
         }
-        return new TagSummary(counts.ok, counts.failed, counts.skipped, counts.resumed, counts.resumedFailed, counts.encoded,
-                counts.cacheHits, Duration.ofNanos(System.nanoTime() - t0));
     }
 
     /** A queued entry: its path (for a timeout's record) and the decode result to come. */
@@ -429,6 +431,14 @@ public final class TagEngine {
                 cache.putAll(entries);
             }
             List<EmbeddingCache.Entry> afterXmp = new ArrayList<>();
+            List<float[]> toRank = new ArrayList<>();
+            for (Item it : ready) {
+                if (it.kind() == ItemKind.EMBEDDED) {
+                    toRank.add(it.vector());
+                }
+            }
+            List<List<LabelScore>> ranked = ranker.rank(toRank);
+            int ri = 0;
             for (Item it : ready) {
                 switch (it.kind()) {
                     case RESUMED -> {
@@ -439,7 +449,7 @@ public final class TagEngine {
                         listener.resumed(it.path());
                     }
                     case RECORD -> emit(new TagResult(it.path(), it.status(), it.size(), it.mtime(), List.of(), it.reason(), ""));
-                    case EMBEDDED -> emit(tagged(it, afterXmp));
+                    case EMBEDDED -> emit(tagged(it, ranked.get(ri++), afterXmp));
                     default -> throw new IllegalStateException(it.kind().toString());
                 }
             }
@@ -453,13 +463,12 @@ public final class TagEngine {
             pixels = 0;
         }
 
-        private TagResult tagged(Item it, List<EmbeddingCache.Entry> afterXmp) {
-            List<TagResult.Label> labels = ranker.rank(it.vector());
+        private TagResult tagged(Item it, List<LabelScore> labels, List<EmbeddingCache.Entry> afterXmp) {
             long size = it.size();
             String mtime = it.mtime();
             String note = "";
             if (s.xmp() != Tagger.Xmp.NONE && !labels.isEmpty()) {
-                List<String> keywords = labels.stream().map(TagResult.Label::label).toList();
+                List<String> keywords = labels.stream().map(LabelScore::label).toList();
                 try {
                     if (s.xmp() == Tagger.Xmp.EMBED && "jpeg".equals(it.format() != null ? it.format() : sniff(it.path()))) {
                         if (XmpKeywords.embedInJpeg(it.path(), keywords)) {

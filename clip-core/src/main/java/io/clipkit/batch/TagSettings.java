@@ -14,7 +14,7 @@ public record TagSettings(
         List<String> labels,
         List<String> templates,
         int topK,
-        double minScore,
+        float minScore,
         boolean recursive,
         List<String> includes,
         List<String> excludes,

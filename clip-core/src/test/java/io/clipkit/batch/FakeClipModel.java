@@ -48,7 +48,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
 
     @Override
     public ClipTokenizer tokenizer() {
-        throw new UnsupportedOperationException();
+        return io.clipkit.testing.FakeClipModel.small().tokenizer();
     }
 
     @Override
@@ -113,7 +113,17 @@ public class FakeClipModel implements io.clipkit.ClipModel {
 
     @Override
     public float[][] encodeTokens(int[][] tokens, boolean normalize) {
-        throw new UnsupportedOperationException();
+        textCalls.incrementAndGet();
+        float[][] out = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            Random r = new Random(java.util.Arrays.hashCode(tokens[i]));
+            float[] v = new float[DIM];
+            for (int d = 0; d < DIM; d++) {
+                v[d] = (float) r.nextGaussian();
+            }
+            out[i] = normalize ? LabelRanker.normalize(v) : v;
+        }
+        return out;
     }
 
     @Override

@@ -386,7 +386,7 @@ class TagEngineTest {
         assertThrows(IllegalArgumentException.class, () -> run(b -> b, tmp.resolve("nope")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tagger().topK(0));
         assertTrue(e.getMessage().contains("0"));
-        assertThrows(IllegalArgumentException.class, () -> tagger().minScore(1.5));
+        assertThrows(IllegalArgumentException.class, () -> tagger().minScore(1.5f));
         assertThrows(IllegalArgumentException.class, () -> Tagger.builder(model).labels(List.of("a", "a")));
         assertThrows(IllegalArgumentException.class, () -> tagger().output(Path.of("x.txt")));
         assertThrows(IllegalArgumentException.class, () -> tagger().templates(List.of("no placeholder")));

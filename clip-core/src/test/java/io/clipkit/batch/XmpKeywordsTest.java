@@ -158,7 +158,7 @@ class XmpKeywordsTest {
         Images.write(dir.resolve("b.png"), 32, 32, 2);
         Map<String, String> before = Images.checksums(dir);
         FakeClipModel model = new FakeClipModel();
-        Tagger.builder(model).labels(List.of("cat", "dog", "car")).topK(3).minScore(0.999999).xmp(Tagger.Xmp.SIDECAR)
+        Tagger.builder(model).labels(List.of("cat", "dog", "car")).topK(3).minScore(0.999999f).xmp(Tagger.Xmp.SIDECAR)
                 .output(tmp.resolve("o.jsonl")).build().run(List.of(dir));
         Map<String, String> after = Images.checksums(dir);
         for (var e : before.entrySet()) {
