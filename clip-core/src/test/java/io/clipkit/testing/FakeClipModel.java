@@ -78,6 +78,14 @@ public final class FakeClipModel implements ClipModel {
             }
 
             @Override
+            public int[] encodeForModel(String text, int contextLength, java.util.function.Consumer<String> onTruncate) {
+                if (encode(text).length > contextLength) {
+                    onTruncate.accept("text is " + encode(text).length + " tokens, context " + contextLength);
+                }
+                return encodeForModel(text, contextLength, true);
+            }
+
+            @Override
             public String decode(int[] ids) {
                 throw new UnsupportedOperationException();
             }
