@@ -26,7 +26,7 @@ import java.util.Set;
 final class Discovery {
     /** Extensions looked for when no {@code --include} is given. */
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp", "tif",
-            "tiff", "webp", "pbm", "pgm", "ppm", "pnm");
+            "tiff", "webp");
 
     /** A discovered entry: a file to tag, or an entry that gets a record without decoding. */
     record Candidate(Path path, Kind kind, String reason) {

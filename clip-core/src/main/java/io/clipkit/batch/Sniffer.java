@@ -34,9 +34,6 @@ final class Sniffer {
                 && h[11] == 'P') {
             return "webp";
         }
-        if (n >= 2 && h[0] == 'P' && h[1] >= '1' && h[1] <= '6') {
-            return "pnm";
-        }
         return null;
     }
 
