@@ -43,6 +43,7 @@ public final class ResultLog implements AutoCloseable {
     private final Writer out;
     private final String model;
     private final String checkpointSha256;
+    private final JsonFormat jsonFormat;
 
     private ResultLog(Path file, boolean csv, FileChannel channel, String model, String checkpointSha256) {
         this.file = file;
@@ -51,6 +52,7 @@ public final class ResultLog implements AutoCloseable {
         this.out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
         this.model = model;
         this.checkpointSha256 = checkpointSha256;
+        this.jsonFormat = new JsonFormat(model, checkpointSha256);
     }
 
     static boolean isCsv(Path file) {
@@ -194,6 +196,21 @@ public final class ResultLog implements AutoCloseable {
     }
 
     String jsonLine(TagResult r) throws IOException {
+        return jsonFormat.line(r);
+    }
+
+    /** Formats results as JSON Lines records (also for printing to stdout). */
+    public static final class JsonFormat {
+        private final String model;
+        private final String checkpointSha256;
+
+        public JsonFormat(String model, String checkpointSha256) {
+            this.model = model;
+            this.checkpointSha256 = checkpointSha256;
+        }
+
+        /** One record and its newline. */
+        public String line(TagResult r) throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("path", r.path().toString());
         o.put("status", r.status().json());
@@ -217,6 +234,7 @@ public final class ResultLog implements AutoCloseable {
             o.put("checkpoint_sha256", checkpointSha256);
         }
         return JSON.writeValueAsString(o) + "\n";
+        }
     }
 
     private String csvLine(TagResult r) {
