@@ -48,10 +48,11 @@ java_tag() {  # set, labels, out, extra...
   /usr/bin/time -v java -Xmx1g -Dai.djl.offline=true -jar clip-cli/target/clip.jar tag "$out/$set" \
     --model "$ckpt" --vocab "$vocab" --labels "$lab" --out "$res" --batch-size $batch --threads $threads \
     --index "$out/$set.sqlite" "$@" 2> "$res.log" || true
-  grep "^clip tag:" "$res.log" | head -2 >&2
+  grep "^clip tag: [0-9]* ok" "$res.log" >&2
 }
 tag_seconds() { sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$1.log" | head -1; }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; other jobs skew the figures)" >&2
 printf '%-8s %6s %10s %10s %10s %10s %9s %10s %8s %8s\n' set files java_tag_s py_tag_s java_f/s py_f/s ratio retag_s retag_x java_rss >&2
 for s in "${sets[@]}"; do
   case $s in

@@ -12,11 +12,12 @@ import java.time.Duration;
  * @param resumedFailed of {@code resumed}, those recorded as errors back then
  * @param encoded images decoded and run through the image encoder
  * @param cacheHits images whose embedding came from the embedding cache
- * @param elapsed wall time of the run
+ * @param elapsed wall time of the tagging itself (from the first file found to the last record)
+ * @param setup wall time before it: embedding the labels, opening the index and the output
  * @param provenance model, checkpoint SHA-256, prompt templates and device of the labels
  */
 public record TagSummary(long ok, long failed, long skipped, long resumed, long resumedFailed, long encoded, long cacheHits,
-        Duration elapsed, Provenance provenance) {
+        Duration elapsed, Duration setup, Provenance provenance) {
 
     /** Files that got a record in this run. */
     public long processed() {

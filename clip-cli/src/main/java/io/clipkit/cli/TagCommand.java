@@ -74,6 +74,10 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "cpu|gpu[:N]", defaultValue = "cpu", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
+            description = "Compute type (default: ${DEFAULT-VALUE}; bf16 is faster on CPUs with AVX512-BF16, at lower precision).")
+    String dtype;
+
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
 
@@ -136,8 +140,14 @@ final class TagCommand implements Callable<Integer> {
         Path cache = ClipHome.cacheDir(cacheDir);
         ModelResolver resolver = new ModelResolver(cache, new Downloader(), Downloader.SILENT, err::println);
         ModelResolver.Resolved r = resolver.resolve(model, vocab);
+        ModelOptions.DType dt;
+        try {
+            dt = ModelOptions.DType.valueOf(dtype.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32, fp16 or bf16");
+        }
         ModelOptions.Builder mo = ModelOptions.builder().name(r.name()).vocabulary(r.vocabulary()).device(device)
-                .batchSize(batchSize);
+                .batchSize(batchSize).dtype(dt);
         if (activation != null) {
             mo.activation(ModelOptions.Activation.parse(activation));
         } else {
@@ -194,9 +204,10 @@ final class TagCommand implements Callable<Integer> {
     }
 
     private void summary(PrintWriter err, TagSummary s) {
-        err.printf(Locale.ROOT, "clip tag: %d ok, %d failed, %d skipped, %d already done (%d of them failed) in %.1f s"
-                + " (%.1f files/s; %d images encoded, %d from the index)%n", s.ok(), s.failed(), s.skipped(), s.resumed(),
-                s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits());
+        err.printf(Locale.ROOT, "clip tag: %d ok, %d failed, %d skipped, %d already done (%d of them failed) in %.2f s"
+                + " (%.1f files/s; %d images encoded, %d from the index; setup %.1f s)%n", s.ok(), s.failed(), s.skipped(),
+                s.resumed(), s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits(),
+                s.setup().toNanos() / 1e9);
         err.printf(Locale.ROOT, "clip tag: model %s (sha256 %s), %d prompt template(s), device %s%s%n", s.provenance().model(),
                 s.provenance().checkpointSha256(), s.provenance().templates().size(), s.provenance().device(),
                 out != null ? "; results in " + out : "");
