@@ -50,8 +50,11 @@ final class Discovery {
     private final List<Matcher> includes;
     private final List<Matcher> excludes;
 
-    Discovery(boolean recursive, List<String> includes, List<String> excludes) {
+    private final Set<Path> own;
+
+    Discovery(boolean recursive, List<String> includes, List<String> excludes, Set<Path> ownFiles) {
         this.recursive = recursive;
+        this.own = ownFiles.stream().map(p -> p.toAbsolutePath().normalize()).collect(java.util.stream.Collectors.toSet());
         this.includes = includes.stream().map(Matcher::new).toList();
         this.excludes = excludes.stream().map(Matcher::new).toList();
     }
@@ -99,7 +102,7 @@ final class Discovery {
                         if (included(root, file) && !excluded(root, file)) {
                             emit(new Candidate(file, Kind.SKIPPED, "is a folder, not an image (use --recursive to search it)"));
                         }
-                    } else if (included(root, file) && !excluded(root, file)) {
+                    } else if (included(root, file) && !excluded(root, file) && !ours(file)) {
                         emit(Candidate.file(file));
                     }
                     return FileVisitResult.CONTINUE;
@@ -144,6 +147,16 @@ final class Discovery {
 
     private static final class InterruptedIOException extends IOException {
         private static final long serialVersionUID = 1L;
+    }
+
+    /** Files this tool writes (the output, the index, temporary files of atomic writes) are not inputs. */
+    private boolean ours(Path file) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".clipkit-tmp") || name.endsWith(".sqlite-wal") || name.endsWith(".sqlite-shm")) {
+            return true;
+        }
+        Path abs = file.toAbsolutePath().normalize();
+        return own.contains(abs);
     }
 
     boolean included(Path root, Path file) {

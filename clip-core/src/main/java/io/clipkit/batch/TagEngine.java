@@ -132,7 +132,14 @@ public final class TagEngine {
         AtomicLong discovered = new AtomicLong();
         java.util.concurrent.atomic.AtomicBoolean discoveryDone = new java.util.concurrent.atomic.AtomicBoolean();
         Throwable[] discoveryFailure = new Throwable[1];
-        Discovery discovery = new Discovery(s.recursive(), s.includes(), s.excludes());
+        java.util.Set<Path> own = new java.util.HashSet<>();
+        if (s.output() != null) {
+            own.add(s.output());
+        }
+        if (s.index() != null) {
+            own.add(s.index());
+        }
+        Discovery discovery = new Discovery(s.recursive(), s.includes(), s.excludes(), own);
         Thread walker = new Thread(() -> {
             try {
                 discovery.walk(inputs, c -> {

@@ -398,6 +398,16 @@ class TagEngineTest {
     }
 
     @Test
+    void ownOutputIndexAndTempFilesInTheTreeAreNotInputs() throws IOException {
+        Images.write(photos.resolve("a.png"), 8, 8, 1);
+        Files.writeString(photos.resolve(".a.png.xmp.123.clipkit-tmp"), "left by a crash");
+        out = photos.resolve("tags.jsonl");
+        run(b -> b.include("*").index(photos.resolve("index.sqlite")), photos);
+        run(b -> b.include("*").index(photos.resolve("index.sqlite")), photos);
+        assertEquals(java.util.Set.of("a.png"), byName(records(out)).keySet());
+    }
+
+    @Test
     void missingInputIsACallerMistakeAndBadSettingsAreNamed() {
         assertThrows(IllegalArgumentException.class, () -> run(b -> b, tmp.resolve("nope")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tagger().topK(0));
