@@ -211,29 +211,29 @@ public final class ResultLog implements AutoCloseable {
 
         /** One record and its newline. */
         public String line(TagResult r) throws IOException {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("path", r.path().toString());
-        o.put("status", r.status().json());
-        o.put("size", r.size());
-        o.put("mtime", r.mtime());
-        ArrayNode labels = o.putArray("labels");
-        for (io.clipkit.LabelScore l : r.labels()) {
-            ObjectNode ln = labels.addObject();
-            ln.put("label", l.label());
-            ln.put("probability", l.probability());
-            ln.put("cosine", l.cosine());
-        }
-        if (r.status() != TagResult.Status.OK) {
-            o.put("error", r.error());
-        }
-        if (!r.note().isEmpty()) {
-            o.put("note", r.note());
-        }
-        if (r.status() == TagResult.Status.OK) {
-            o.put("model", model);
-            o.put("checkpoint_sha256", checkpointSha256);
-        }
-        return JSON.writeValueAsString(o) + "\n";
+            ObjectNode o = JSON.createObjectNode();
+            o.put("path", r.path().toString());
+            o.put("status", r.status().json());
+            o.put("size", r.size());
+            o.put("mtime", r.mtime());
+            ArrayNode labels = o.putArray("labels");
+            for (io.clipkit.LabelScore l : r.labels()) {
+                ObjectNode ln = labels.addObject();
+                ln.put("label", l.label());
+                ln.put("probability", l.probability());
+                ln.put("cosine", l.cosine());
+            }
+            if (r.status() != TagResult.Status.OK) {
+                o.put("error", r.error());
+            }
+            if (!r.note().isEmpty()) {
+                o.put("note", r.note());
+            }
+            if (r.status() == TagResult.Status.OK) {
+                o.put("model", model);
+                o.put("checkpoint_sha256", checkpointSha256);
+            }
+            return JSON.writeValueAsString(o) + "\n";
         }
     }
 

@@ -288,6 +288,32 @@ class TagEngineTest {
     }
 
     @Test
+    void discoveryStreamsAheadOfTheResultsByABoundedAmountOnly() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            Files.writeString(photos.resolve("f" + i + ".jpg"), "text " + i); // cheap inputs: error records
+        }
+        long[] lead = {0};
+        long[] results = {0};
+        boolean[] sawIncomplete = {false};
+        tagger().batchSize(2).threads(1).build().run(List.of(photos), new Tagger.Listener() {
+            @Override
+            public void discovered(long files, boolean complete) {
+                lead[0] = Math.max(lead[0], files - results[0]);
+                sawIncomplete[0] |= !complete && results[0] > 0;
+            }
+
+            @Override
+            public void result(TagResult r) {
+                results[0]++;
+            }
+        });
+        assertEquals(200, results[0]);
+        assertTrue(sawIncomplete[0], "results were written while the walk was still going");
+        // queue (2 * 2 + 2 * 1) + one being queued + one pending batch of 4 * 2
+        assertTrue(lead[0] <= 2 * 2 + 2 + 1 + 4 * 2 + 1, "discovery ran " + lead[0] + " files ahead");
+    }
+
+    @Test
     void fileDeletedBetweenDiscoveryAndDecodingIsAnErrorRecord() throws IOException {
         Path a = Images.write(photos.resolve("a.png"), 8, 8, 1);
         Path b = Images.write(photos.resolve("b.png"), 8, 8, 2);
