@@ -3,10 +3,12 @@
 # Debian torch, DataLoader with 2 workers; bench/tag_ref.py), same random ViT-B/32-sized checkpoint
 # (target/bench/ViT-B-32-random.pt, ~290 MB, never committed), labels, prompt, batch size and
 # threads. Datasets (symlink folders under bench/out/, not committed):
-#   mate      the /usr/share/backgrounds/mate JPEGs (16 photos, linked 4 times = 64 files)
+#   mate      the /usr/share/backgrounds/mate JPEGs (16 photos, 1280x1024 to 5640x3172)
 #   clipart   the first 2,000 PNGs of openclipart-png (sorted)
 #   all       every openclipart-png PNG (~8,100; Java only: peak RSS)
-# Also: re-tagging with new labels from the embedding index (vs the first pass), peak RSS.
+# Also: re-tagging with new labels from the embedding index (vs the first pass, which builds it:
+# hashing and index writes included), peak RSS. Times are the tagging itself as `clip tag` reports
+# it and the reference's loop (model load and label embedding excluded on both sides).
 #
 #   bench/tag.sh [mate|clipart|all ...]      (default: mate clipart all)
 #
@@ -56,13 +58,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; other jobs
 printf '%-8s %6s %10s %10s %10s %10s %9s %10s %8s %8s\n' set files java_tag_s py_tag_s java_f/s py_f/s ratio retag_s retag_x java_rss >&2
 for s in "${sets[@]}"; do
   case $s in
-    mate)
-          rm -rf "$out/mate"; mkdir -p "$out/mate"; : > "$out/mate.list"
-          for k in 1 2 3 4; do
-            find /usr/share/backgrounds/mate -name '*.jpg' | sort | while IFS= read -r f; do
-              l="$out/mate/c$k-$(echo "$f" | sed 's|^/usr/share/backgrounds/mate/||; s|/|_|g')"
-              ln -s "$f" "$l"; echo "$l" >> "$out/mate.list"; done
-          done ;;
+    mate) find /usr/share/backgrounds/mate -name '*.jpg' | sort | make_set mate ;;
     clipart) dpkg -L openclipart-png | grep '\.png$' | sort | head -2000 | make_set clipart ;;
     all) dpkg -L openclipart-png | grep '\.png$' | sort | make_set all ;;
   esac
