@@ -13,6 +13,7 @@ Usage from another tool:
     import sys; sys.path.insert(0, "models/tools/checkpoints")
     from formats import save_state_dict, save_safetensors, save_torchscript
 """
+import copy
 import json
 import struct
 
@@ -100,11 +101,15 @@ def save_torchscript(model, example_inputs, path, half=True, scalars=None):
     (OpenAI traced on CUDA in fp16; CPU torch 1.13 cannot trace fp16 convolutions, and clipkit
     never runs the archive's graph, only reads its weights).
     scalars: {name: int} registered as int64 buffers on the top module before tracing, like the
-    input_resolution/context_length/vocab_size entries of OpenAI's archives.
-    Returns the traced module.
+    input_resolution/context_length/vocab_size entries of OpenAI's archives (an attribute of the
+    same name is replaced on the copy).
+    The caller's model is left untouched: a traced module shares its parameters, so tracing and
+    .half() work on a deep copy. Returns the traced module.
     """
-    model = model.eval()
+    model = copy.deepcopy(model).eval()
     for k, v in (scalars or {}).items():
+        if hasattr(model, k) and k not in model._buffers:
+            delattr(model, k)
         model.register_buffer(k, torch.tensor(int(v), dtype=torch.int64))
     if not isinstance(example_inputs, dict):
         example_inputs = {"forward": tuple(example_inputs)}

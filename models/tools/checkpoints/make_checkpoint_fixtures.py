@@ -91,10 +91,27 @@ def expected(sd, path):
         json.dump(out, f, indent=0)
 
 
+def official_safetensors(sd, p):
+    """With the official `safetensors` package importable (not installed here: unpack its wheel from
+    /opt/pypi and put it on PYTHONPATH), writes official-f16.safetensors with the official writer
+    (which orders tensors by alignment and name, not state_dict order) and checks that our own
+    writer's files read back identically with the official reader. Without it, keeps the committed file."""
+    try:
+        from safetensors.torch import load_file, save_file
+    except ImportError:
+        print("safetensors not importable: official-f16.safetensors left as committed", file=sys.stderr)
+        return
+    save_file(cast_state_dict(sd, torch.float16), p("official-f16.safetensors"), metadata={"format": "pt"})
+    for name, dt in [("f32", torch.float32), ("f16", torch.float16), ("bf16", torch.bfloat16)]:
+        ours = load_file(p(f"tiny-{name}.safetensors"))
+        want = cast_state_dict(sd, dt)
+        assert list(ours) == list(want) and all(torch.equal(ours[k], want[k]) for k in want), name
+
+
 def zip_stored(path, entries):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
         for name, data in entries:
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)  # reproducible
 
 
 def main():
@@ -108,6 +125,7 @@ def main():
         save_state_dict(sd, p(f"tiny-{name}.pt"), dtype=dt)
         save_safetensors(sd, p(f"tiny-{name}.safetensors"), dtype=dt, metadata={"format": "pt"})
     save_state_dict(sd, p("tiny-wrapped.pt"), wrap=True, prefix="module.")
+    official_safetensors(sd, p)
 
     image = torch.randn(2, 3, 8, 8)
     ids = torch.randint(0, 11, (2, 5))
@@ -125,6 +143,12 @@ def main():
              "expanded": torch.tensor([1.5, -2.0]).reshape(2, 1).expand(2, 3)}
     torch.save(views, p("views.pt"))
     expected({k: v.contiguous() for k, v in views.items()}, p("expected-views.json"))
+
+    # Every fp16 bit pattern (subnormals, infinities, NaNs), and numpy's float32 conversion of each.
+    import numpy as np
+    bits = np.arange(65536, dtype=np.uint32).astype(np.uint16)
+    save_safetensors({"all": torch.from_numpy(bits.view(np.float16).copy())}, p("f16-all-values.safetensors"))
+    np.save(p("f16-all-values.npy"), bits.view(np.float16).astype(np.float32))
 
     # Legacy (pre-1.6) serialization: not a zip.
     torch.save(sd, p("legacy.pt"), _use_new_zipfile_serialization=False)

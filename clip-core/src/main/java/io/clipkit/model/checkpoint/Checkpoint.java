@@ -22,7 +22,9 @@ import java.util.Map;
  *
  * @param format {@code torchscript}, {@code state-dict} or {@code safetensors}
  * @param tensors tensors by key, in file order
- * @param scalars non-tensor entries such as {@code input_resolution} (may be empty)
+ * @param scalars non-tensor entries (may be empty): {@code input_resolution}, {@code context_length},
+ *     {@code vocab_size} of OpenAI archives (Long), other integer or float entries of state dicts by key,
+ *     safetensors metadata as {@code __metadata__.<key>} strings
  * @param sha256 hex SHA-256 of the file
  */
 public record Checkpoint(String format, Map<String, TensorData> tensors, Map<String, Object> scalars, String sha256) {

@@ -22,6 +22,10 @@ final class CheckpointReader {
     private CheckpointReader() {}
 
     static Checkpoint read(Path file) throws IOException {
+        return read(file, FileSource.WHOLE_MAP_LIMIT);
+    }
+
+    static Checkpoint read(Path file, long wholeMapLimit) throws IOException {
         if (!Files.exists(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such checkpoint file");
         }
@@ -33,7 +37,7 @@ final class CheckpointReader {
         Map<String, Object> scalars = new LinkedHashMap<>();
         Map<String, TensorData> raw;
         String format;
-        try (FileSource src = new FileSource(file)) {
+        try (FileSource src = new FileSource(file, wholeMapLimit)) {
             if (isZip(head)) {
                 TorchZip.Result r = guarded(file, () -> TorchZip.read(src, scalars));
                 raw = r.tensors();

@@ -21,11 +21,20 @@ final class FileSource implements Closeable {
     final long size;
     private final MappedByteBuffer whole;
 
+    /** Largest file mapped in one piece (a MappedByteBuffer holds at most 2 GiB). */
+    static final long WHOLE_MAP_LIMIT = Integer.MAX_VALUE;
+
     FileSource(Path file) throws IOException {
+        this(file, WHOLE_MAP_LIMIT);
+    }
+
+    /** @param wholeMapLimit files up to this size are mapped once; tests lower it to exercise region mapping */
+    FileSource(Path file, long wholeMapLimit) throws IOException {
         this.file = file;
         this.channel = FileChannel.open(file, StandardOpenOption.READ);
         this.size = channel.size();
-        this.whole = size > 0 && size <= Integer.MAX_VALUE ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+        this.whole = size > 0 && size <= Math.min(wholeMapLimit, WHOLE_MAP_LIMIT)
+                ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
     }
 
     /** Bytes {@code [offset, offset+length)} as a little-endian read-only buffer. */

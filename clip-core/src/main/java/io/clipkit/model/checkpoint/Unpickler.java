@@ -230,6 +230,11 @@ final class Unpickler {
                     Object state = pop();
                     build(peek(), state);
                 }
+                case 'i' -> { // INST (protocol 0): refuse by name like GLOBAL
+                    Object g = global(readLine(), readLine());
+                    throw fail("pickle instantiates " + describe(g) + " with INST, which checkpoints never use");
+                }
+                case 0x82, 0x83, 0x84 -> throw fail("pickle uses the copyreg extension registry (EXT opcodes), which checkpoints never use");
                 default -> throw fail(String.format("unsupported pickle opcode 0x%02x at byte %d", op, in.position() - 1));
             }
         }

@@ -106,6 +106,42 @@ final class TorchFiles {
         }
     }
 
+    /**
+     * A stored zip whose central directory uses zip64 records for every size and offset, as writers
+     * do for archives over 4 GiB: the 32-bit fields hold 0xFFFFFFFF and the real values sit in the
+     * zip64 extra field and end records.
+     */
+    static void zip64(Path file, Map<String, byte[]> entries) throws IOException {
+        ByteBuffer out = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer cd = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            byte[] data = e.getValue();
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            long offset = out.position();
+            out.putInt(0x04034b50).putShort((short) 45).putShort((short) 0).putShort((short) 0).putInt(0)
+                    .putInt((int) crc.getValue()).putInt(data.length).putInt(data.length)
+                    .putShort((short) name.length).putShort((short) 0).put(name).put(data);
+            cd.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0).putShort((short) 0)
+                    .putInt(0).putInt((int) crc.getValue()).putInt(-1).putInt(-1)
+                    .putShort((short) name.length).putShort((short) 28).putShort((short) 0).putShort((short) 0)
+                    .putShort((short) 0).putInt(0).putInt(-1).put(name)
+                    .putShort((short) 1).putShort((short) 24).putLong(data.length).putLong(data.length).putLong(offset);
+        }
+        long cdOffset = out.position();
+        cd.flip();
+        int cdSize = cd.remaining();
+        out.put(cd);
+        long z64 = out.position();
+        out.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
+                .putLong(entries.size()).putLong(entries.size()).putLong(cdSize).putLong(cdOffset);
+        out.putInt(0x07064b50).putInt(0).putLong(z64).putInt(1);
+        out.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) -1).putShort((short) -1)
+                .putInt(-1).putInt(-1).putShort((short) 0);
+        Files.write(file, java.util.Arrays.copyOf(out.array(), out.position()));
+    }
+
     /** float32 values as little-endian bytes. */
     static byte[] f32(float... v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
