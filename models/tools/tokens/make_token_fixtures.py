@@ -2,6 +2,7 @@
 
 models/fixtures/tokens/corpus.jsonl   designed corpus
 models/fixtures/tokens/random.jsonl   seeded random mixes of the same pieces
+models/fixtures/tokens/long.jsonl     a few long texts
 Each line: {"text": ..., "ids": [49406, ..., 49407], "ftfy": ftfy.fix_text(text)} (ids unpadded).
 
 Run: PYTHONPATH=/work/pydeps /usr/bin/python3 models/tools/tokens/make_token_fixtures.py [vocab.gz]
@@ -78,7 +79,10 @@ def designed():
           "𝔄𝔟𝔠 fraktur", "Ⓐⓑⓒ", "e\u0301 combining", "a\u0308o\u0308u\u0308", "n\u0303",
           "\u1100\u1161\u11a8 jamo", "ǅemal", "ǈjubljana", "ĳssel", "Ĳssel", "ŉ", "ꭓ", "ꮜ cherokee",
           "Ꭰ cherokee upper", "ᏸ", "𐐀 deseret", "𞤀 adlam", "ǰ", "ﬅ ligature st", "ᾈ", "ﬀ",
-          "ǲ", "ὒ", "ǅ", "Å", "K kelvin", "Ω ohm", "ℌ", "µ micro", "ª º", "ŀl"]
+          "ǲ", "ὒ", "ǅ", "Å", "K kelvin", "Ω ohm", "ℌ", "µ micro", "ª º", "ŀl",
+          # combining marks newer than the JDK's Unicode data (NFC ordering and blocking)
+          "a\u0898\u0316", "e\u1ac1\u0301", "e\u0898\u0301", "o\u0301\u1ac5\u0316", "\u0627\u08ca\u0655",
+          "\u1100\u1161\u11a8\u0898", "A\u030a\u1ac1"]
     # emoji
     t += ["😀", "😀😃😄", "I ❤️ NY", "👍", "👍🏻👍🏼👍🏽👍🏾👍🏿", "👨‍👩‍👧‍👦", "👩‍💻", "🧑🏽‍🚀",
           "🏳️‍🌈", "🏴‍☠️", "🇯🇵", "🇺🇸🇬🇧🇫🇷", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "1️⃣", "#️⃣", "©️ ®️ ™️", "🐱 cat", "dog🐶",
@@ -199,6 +203,13 @@ def randomized(n, seed):
     return out
 
 
+def long_texts():
+    """Long inputs: long mojibake runs (deep regex repetition in a naive port), many lines."""
+    return ["Ã©" * 6000 + "😀", "Ã©x " * 800 + "😀", "Ð¿Ñ€Ð¸" * 500, ("a photo of a cat. " * 10 + "\n") * 10,
+            "&amp;" * 500, "😀" * 400, "Ã©" * 500 + "\n" + "€Ã" * 500 + "\n<p>&amp;</p>\n&amp;",
+            "supercalifragilistic" * 100]
+
+
 def write(path, texts, tok):
     seen = set()
     n = 0
@@ -218,6 +229,7 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     write(os.path.join(OUT_DIR, "corpus.jsonl"), designed(), tok)
     write(os.path.join(OUT_DIR, "random.jsonl"), randomized(400, 20261126), tok)
+    write(os.path.join(OUT_DIR, "long.jsonl"), long_texts(), tok)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ public final class BpeTokenizer implements ClipTokenizer {
     private static final String SOT = "<|startoftext|>";
     private static final String EOT = "<|endoftext|>";
     private static final int CACHE_LIMIT = 200_000;
+    /** Words longer than this (in bytes) use the heap-based merge instead of CLIP's quadratic loop. */
+    private static final int LONG_WORD = 48;
 
     /** byte -> id of its symbol (ids 0..255 follow GPT-2's bytes_to_unicode order). */
     private final int[] byteToId = new int[256];
@@ -257,13 +259,21 @@ public final class BpeTokenizer implements ClipTokenizer {
         if (cached != null) {
             return cached;
         }
-        byte[] utf8 = word.getBytes(StandardCharsets.UTF_8);
-        int[] sym = new int[utf8.length];
-        int n = sym.length;
-        for (int i = 0; i < n; i++) {
-            sym[i] = byteToId[utf8[i] & 0xFF];
+        int[] sym = initialSymbols(word);
+        int[] ids = sym.length <= LONG_WORD ? mergeSimple(sym) : mergeWithHeap(sym);
+        if (cache.size() < CACHE_LIMIT) {
+            cache.put(word, ids);
         }
-        sym[n - 1] += 256; // the "</w>" form of the last byte
+        return ids;
+    }
+
+    /**
+     * CLIP's merge loop as written: merge every occurrence (left to right) of the lowest-ranked
+     * adjacent pair until no pair has a rank. Quadratic in the word length.
+     */
+    int[] mergeSimple(int[] initial) {
+        int[] sym = initial.clone();
+        int n = sym.length;
         while (n > 1) {
             int best = Integer.MAX_VALUE;
             for (int i = 0; i + 1 < n; i++) {
@@ -289,11 +299,130 @@ public final class BpeTokenizer implements ClipTokenizer {
             }
             n = w;
         }
-        int[] ids = Arrays.copyOf(sym, n);
-        if (cache.size() < CACHE_LIMIT) {
-            cache.put(word, ids);
+        return Arrays.copyOf(sym, n);
+    }
+
+    /**
+     * The same result in O(n log n) for long words: candidate pairs in a heap ordered by (rank,
+     * position). A merge only creates pairs of higher rank than its own (a merged symbol exists
+     * before any merge using it), so popping in this order merges all occurrences of one rank left
+     * to right before the next rank, exactly like the simple loop.
+     */
+    int[] mergeWithHeap(int[] initial) {
+        int n = initial.length;
+        int[] sym = initial.clone();
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        boolean[] dead = new boolean[n];
+        LongHeap heap = new LongHeap(n);
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+            if (i + 1 < n) {
+                pushPair(heap, sym, i, i + 1);
+            }
         }
-        return ids;
+        while (!heap.isEmpty()) {
+            long top = heap.pop();
+            int rank = (int) (top >>> 32);
+            int p = (int) top;
+            int q = dead[p] ? -1 : next[p];
+            if (q < 0 || ranks.get(sym[p], sym[q]) != rank) {
+                continue; // stale: a neighbour was merged since this pair was queued
+            }
+            sym[p] = mergedByRank[rank];
+            dead[q] = true;
+            next[p] = next[q];
+            if (next[q] >= 0) {
+                prev[next[q]] = p;
+            }
+            if (prev[p] >= 0) {
+                pushPair(heap, sym, prev[p], p);
+            }
+            if (next[p] >= 0) {
+                pushPair(heap, sym, p, next[p]);
+            }
+        }
+        int count = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            count++;
+        }
+        int[] out = new int[count];
+        int k = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            out[k++] = sym[i];
+        }
+        return out;
+    }
+
+    private void pushPair(LongHeap heap, int[] sym, int left, int right) {
+        int r = ranks.get(sym[left], sym[right]);
+        if (r >= 0) {
+            heap.push(((long) r << 32) | left);
+        }
+    }
+
+    /** Symbols of a word's UTF-8 bytes, the last one in its "</w>" form. */
+    int[] initialSymbols(String word) {
+        byte[] utf8 = word.getBytes(StandardCharsets.UTF_8);
+        int[] sym = new int[utf8.length];
+        for (int i = 0; i < sym.length; i++) {
+            sym[i] = byteToId[utf8[i] & 0xFF];
+        }
+        sym[sym.length - 1] += 256;
+        return sym;
+    }
+
+    /** A binary min-heap of longs. */
+    private static final class LongHeap {
+        private long[] a;
+        private int size;
+
+        LongHeap(int capacity) {
+            a = new long[Math.max(4, capacity)];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void push(long v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, size * 2);
+            }
+            int i = size++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (a[parent] <= v) {
+                    break;
+                }
+                a[i] = a[parent];
+                i = parent;
+            }
+            a[i] = v;
+        }
+
+        long pop() {
+            long top = a[0];
+            long last = a[--size];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= size) {
+                    break;
+                }
+                if (c + 1 < size && a[c + 1] < a[c]) {
+                    c++;
+                }
+                if (a[c] >= last) {
+                    break;
+                }
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = last;
+            return top;
+        }
     }
 
     /** Open-addressing map from a pair of symbol ids to its merge rank. */

@@ -8,25 +8,49 @@ final class CodePointSet {
     private final int[] starts;
     private final int[] ends;
 
+    /** Ranges (inclusive, any order, may overlap). */
     CodePointSet(int[] rangeStarts, int[] rangeEnds) {
         int n = rangeStarts.length;
+        long[] packed = new long[n];
+        for (int i = 0; i < n; i++) {
+            packed[i] = ((long) rangeStarts[i] << 32) | rangeEnds[i];
+        }
+        Arrays.sort(packed);
         int[] s = new int[n];
         int[] e = new int[n];
         int k = 0;
         for (int i = 0; i < n; i++) {
-            int a = rangeStarts[i];
-            int b = rangeEnds[i];
+            int a = (int) (packed[i] >>> 32);
+            int b = (int) packed[i];
             for (int c = a; c <= Math.min(b, 0xFFFF); c++) {
                 bmp[c >>> 6] |= 1L << c;
             }
             if (b > 0xFFFF) {
-                s[k] = Math.max(a, 0x10000);
-                e[k] = b;
-                k++;
+                int lo = Math.max(a, 0x10000);
+                if (k > 0 && lo <= e[k - 1] + 1) {
+                    e[k - 1] = Math.max(e[k - 1], b); // merge overlapping or adjacent ranges
+                } else {
+                    s[k] = lo;
+                    e[k] = b;
+                    k++;
+                }
             }
         }
         starts = Arrays.copyOf(s, k);
         ends = Arrays.copyOf(e, k);
+    }
+
+    /** Parses "41,61-7A" (hexadecimal code points and ranges). */
+    static CodePointSet parse(String spec) {
+        String[] parts = spec.split(",");
+        int[] s = new int[parts.length];
+        int[] e = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            int dash = parts[i].indexOf('-');
+            s[i] = Integer.parseInt(dash < 0 ? parts[i] : parts[i].substring(0, dash), 16);
+            e[i] = dash < 0 ? s[i] : Integer.parseInt(parts[i].substring(dash + 1), 16);
+        }
+        return new CodePointSet(s, e);
     }
 
     boolean contains(int cp) {

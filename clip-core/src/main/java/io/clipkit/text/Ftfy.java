@@ -32,7 +32,11 @@ final class Ftfy {
     private static final int[] WINDOWS_1252;
     private static final int[] SLOPPY_WINDOWS_1252;
     private static final Pattern BADNESS;
-    private static final Pattern UTF8_DETECTOR;
+    private static final CodePointSet FIRST_OF_2;
+    private static final CodePointSet FIRST_OF_3;
+    private static final CodePointSet FIRST_OF_4;
+    private static final CodePointSet CONTINUATION;
+    private static final CodePointSet CONTINUATION_STRICT;
     private static final Pattern ALTERED_UTF8;
     private static final Pattern LOSSY_UTF8;
     private static final Pattern A_GRAVE_WORD;
@@ -51,7 +55,11 @@ final class Ftfy {
         SLOPPY_WINDOWS_1252 = t.codec("sloppy-windows-1252");
         // UNIX_LINES: Python's '.' excludes only '\n'.
         BADNESS = Pattern.compile(t.regex("badness"), Pattern.UNIX_LINES);
-        UTF8_DETECTOR = Pattern.compile(t.regex("utf8_detector"), Pattern.UNIX_LINES);
+        FIRST_OF_2 = t.set("ftfy.utf8_first_of_2");
+        FIRST_OF_3 = t.set("ftfy.utf8_first_of_3");
+        FIRST_OF_4 = t.set("ftfy.utf8_first_of_4");
+        CONTINUATION = t.set("ftfy.utf8_continuation");
+        CONTINUATION_STRICT = t.set("ftfy.utf8_continuation_strict");
         ALTERED_UTF8 = Pattern.compile(t.regex("altered_utf8"));
         LOSSY_UTF8 = Pattern.compile(t.regex("lossy_utf8"));
         A_GRAVE_WORD = Pattern.compile(t.regex("a_grave_word"));
@@ -156,7 +164,7 @@ final class Ftfy {
             text = fixSurrogates(text);
             text = removeTerminalEscapes(text);
             text = removeControlChars(text);
-            text = Normalizer.normalize(text, Normalizer.Form.NFC);
+            text = Nfc.normalize(text);
             if (text.equals(orig)) {
                 return text;
             }
@@ -210,6 +218,11 @@ final class Ftfy {
     // ---- encoding repair ------------------------------------------------------------------
 
     static boolean isBad(String s) {
+        return Badness.isBad(s);
+    }
+
+    /** ftfy's BADNESS_RE translated to java.util.regex: the slow twin of {@link Badness}, for tests. */
+    static boolean isBadByRegex(String s) {
         return BADNESS.matcher(s).find();
     }
 
@@ -256,7 +269,7 @@ final class Ftfy {
                 return fixed;
             }
         }
-        if (UTF8_DETECTOR.matcher(text).find()) {
+        if (utf8DetectorEnd(text.codePoints().toArray(), 0)[0] >= 0) {
             String fixed = decodeInconsistentUtf8(text);
             if (!fixed.equals(text)) {
                 return fixed;
@@ -322,17 +335,68 @@ final class Ftfy {
     }
 
     static String decodeInconsistentUtf8(String text) {
-        int textLen = text.codePointCount(0, text.length());
-        Matcher m = UTF8_DETECTOR.matcher(text);
+        int[] cps = text.codePoints().toArray();
         StringBuilder sb = new StringBuilder(text.length());
-        while (m.find()) {
-            String sub = m.group();
-            String rep = sub.codePointCount(0, sub.length()) < textLen && isBad(sub)
-                    ? fixEncoding(sub) : sub;
-            m.appendReplacement(sb, Matcher.quoteReplacement(rep));
+        int copied = 0;
+        int from = 0;
+        while (true) {
+            int[] m = utf8DetectorEnd(cps, from);
+            if (m[0] < 0) {
+                break;
+            }
+            String sub = new String(cps, m[0], m[1] - m[0]);
+            appendCodePoints(sb, cps, copied, m[0]);
+            sb.append(m[1] - m[0] < cps.length && isBad(sub) ? fixEncoding(sub) : sub);
+            copied = m[1];
+            from = m[1];
         }
-        m.appendTail(sb);
+        appendCodePoints(sb, cps, copied, cps.length);
         return sb.toString();
+    }
+
+    private static void appendCodePoints(StringBuilder sb, int[] cps, int from, int to) {
+        for (int i = from; i < to; i++) {
+            sb.appendCodePoint(cps[i]);
+        }
+    }
+
+    /**
+     * The next match of ftfy's UTF8_DETECTOR_RE at or after {@code from}, as {start, end} code point
+     * indices ({-1, -1} if none): not after a strict continuation character, then as many UTF-8-like
+     * lead+continuation groups as possible (the first fitting alternative each time, as the regex).
+     */
+    static int[] utf8DetectorEnd(int[] cps, int from) {
+        int n = cps.length;
+        for (int i = from; i < n; i++) {
+            if (i > 0 && CONTINUATION_STRICT.contains(cps[i - 1])) {
+                continue;
+            }
+            int j = i;
+            while (true) {
+                if (j + 1 < n && FIRST_OF_2.contains(cps[j]) && continuations(cps, j + 1, 1)) {
+                    j += 2;
+                } else if (j + 2 < n && FIRST_OF_3.contains(cps[j]) && continuations(cps, j + 1, 2)) {
+                    j += 3;
+                } else if (j + 3 < n && FIRST_OF_4.contains(cps[j]) && continuations(cps, j + 1, 3)) {
+                    j += 4;
+                } else {
+                    break;
+                }
+            }
+            if (j > i) {
+                return new int[] {i, j};
+            }
+        }
+        return new int[] {-1, -1};
+    }
+
+    private static boolean continuations(int[] cps, int at, int count) {
+        for (int k = 0; k < count; k++) {
+            if (!CONTINUATION.contains(cps[at + k])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasC1(String s) {

@@ -23,6 +23,8 @@ final class TextTables {
     private final Map<String, Map<String, String>> maps = new HashMap<>();
     private final Map<String, int[]> codecs = new HashMap<>();
     private final Map<String, String> regexes = new HashMap<>();
+    private final List<String> badness = new ArrayList<>();
+    private final Map<String, Map<Integer, Integer>> values = new HashMap<>();
 
     private static final class Holder {
         static final TextTables INSTANCE = load();
@@ -65,6 +67,8 @@ final class TextTables {
                 if ("map".equals(kind)) {
                     map = new HashMap<>();
                     maps.put(name, map);
+                } else if ("values".equals(kind)) {
+                    values.put(name, new HashMap<>());
                 }
                 continue;
             }
@@ -89,6 +93,18 @@ final class TextTables {
                     codecs.put(name, table);
                     break;
                 }
+                case "values": {
+                    String[] f = line.split(" ");
+                    int v = Integer.parseInt(f[2]);
+                    Map<Integer, Integer> m = values.get(name);
+                    for (int c = Integer.parseInt(f[0], 16); c <= Integer.parseInt(f[1], 16); c++) {
+                        m.put(c, v);
+                    }
+                    break;
+                }
+                case "badness":
+                    badness.add(line);
+                    break;
                 case "regex": {
                     int tab = line.indexOf('\t');
                     regexes.put(line.substring(0, tab), line.substring(tab + 1));
@@ -136,6 +152,16 @@ final class TextTables {
     /** Decoding table of a single-byte codec: byte -> code point, -1 where undefined. */
     int[] codec(String name) {
         return require(codecs.get(name), name);
+    }
+
+    /** Integer properties of code points (absent = 0). */
+    Map<Integer, Integer> values(String name) {
+        return require(values.get(name), name);
+    }
+
+    /** ftfy's badness heuristic as alternatives of atoms (see make_text_tables.py). */
+    List<String> badness() {
+        return java.util.Collections.unmodifiableList(badness);
     }
 
     String regex(String name) {

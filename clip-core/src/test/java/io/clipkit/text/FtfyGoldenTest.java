@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Ftfy.fixText against ftfy 6.3.1's fix_text output recorded in the golden corpora. */
 class FtfyGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"tokens/corpus.jsonl", "tokens/random.jsonl"})
+    @ValueSource(strings = {"tokens/corpus.jsonl", "tokens/random.jsonl", "tokens/long.jsonl"})
     void fixTextMatchesFtfy(String file) {
         List<String> bad = new ArrayList<>();
         List<Golden.Case> cases = Golden.read(file);

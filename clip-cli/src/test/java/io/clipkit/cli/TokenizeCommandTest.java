@@ -1,0 +1,107 @@
+package io.clipkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipkit.testing.TestFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TokenizeCommandTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    /** Runs `clip tokenize` with the given environment for the vocabulary lookup. */
+    private int run(Map<String, String> env, String home, String... args) {
+        CommandLine cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        TokenizeCommand cmd = cl.getSubcommands().get("tokenize").getCommand();
+        cmd.env = env;
+        cmd.userHome = home;
+        String[] full = new String[args.length + 1];
+        full[0] = "tokenize";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return cl.execute(full);
+    }
+
+    @Test
+    void printsIdsWithStartAndEnd() {
+        String vocab = TestFiles.vocabulary().toString();
+        assertEquals(0, run(Map.of(), null, "--vocab", vocab, "a photo of a cat.", "It's"));
+        List<String> lines = out.toString().lines().toList();
+        // ids from models/tools/tokens/reference_tokenizer.py
+        assertEquals(List.of("49406 320 1125 539 320 2368 269 49407", "49406 585 568 49407"), lines);
+    }
+
+    @Test
+    void jsonLinesUnpaddedAndUntruncated() throws Exception {
+        String vocab = TestFiles.vocabulary().toString();
+        String longText = "word ".repeat(100);
+        assertEquals(0, run(Map.of(), null, "--json", "--vocab", vocab, "a photo of a cat.", longText));
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode first = json.readTree(lines.get(0));
+        assertEquals("a photo of a cat.", first.get("text").asText());
+        assertEquals("[49406,320,1125,539,320,2368,269,49407]", first.get("ids").toString());
+        JsonNode second = json.readTree(lines.get(1));
+        assertEquals(102, second.get("ids").size(), "100 words + start + end, not truncated to 77");
+    }
+
+    @Test
+    void findsVocabularyInClipkitHome(@TempDir Path dir) throws Exception {
+        Files.copy(TestFiles.vocabulary(), dir.resolve(TokenizeCommand.VOCAB_FILE));
+        assertEquals(0, run(Map.of("CLIPKIT_HOME", dir.toString()), null, "cat"), err.toString());
+        assertEquals("49406 2368 49407", out.toString().strip());
+    }
+
+    @Test
+    void findsVocabularyInXdgCache(@TempDir Path dir) throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("clipkit"));
+        Files.copy(TestFiles.vocabulary(), cache.resolve(TokenizeCommand.VOCAB_FILE));
+        assertEquals(0, run(Map.of("XDG_CACHE_HOME", dir.toString()), dir.resolve("nohome").toString(), "dog"),
+                err.toString());
+        assertEquals("49406 1929 49407", out.toString().strip());
+    }
+
+    @Test
+    void missingVocabularyExplainsWhereToPutIt(@TempDir Path dir) {
+        int code = run(Map.of("CLIPKIT_HOME", dir.resolve("h").toString()), dir.toString(), "cat");
+        assertEquals(1, code);
+        String msg = err.toString();
+        assertTrue(msg.contains("CLIP vocabulary not found"), msg);
+        assertTrue(msg.contains(dir.resolve("h").resolve(TokenizeCommand.VOCAB_FILE).toString()), msg);
+        assertTrue(msg.contains("--vocab"), msg);
+        assertTrue(!msg.contains("\tat "), "no stack trace: " + msg);
+    }
+
+    @Test
+    void missingVocabOptionFileIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.txt.gz");
+        assertEquals(1, run(Map.of(), null, "--vocab", missing.toString(), "cat"));
+        assertTrue(err.toString().contains(missing.toString()), err.toString());
+    }
+
+    @Test
+    void corruptVocabularyIsNamed(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.txt.gz"), "not gzip");
+        assertEquals(1, run(Map.of(), null, "--vocab", bad.toString(), "cat"));
+        assertTrue(err.toString().contains(bad.toString()), err.toString());
+    }
+
+    @Test
+    void noTextIsAUsageError() {
+        assertEquals(2, run(Map.of(), null));
+        assertTrue(err.toString().contains("Usage"), err.toString());
+    }
+}
