@@ -29,11 +29,17 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     private final int size;
     private final boolean exifRotate;
     private final long maxPixels;
+    private final boolean turboJpeg;
 
     ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels) {
+        this(size, exifRotate, maxPixels, true);
+    }
+
+    ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels, boolean turboJpeg) {
         this.size = size;
         this.exifRotate = exifRotate;
         this.maxPixels = maxPixels;
+        this.turboJpeg = turboJpeg;
     }
 
     @Override
@@ -68,7 +74,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     /** The crop as interleaved RGB bytes. */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels);
+        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg);
         Pixels p = d.pixels();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());

@@ -41,6 +41,11 @@ final class ImageDecoder {
     private ImageDecoder() {}
 
     static Decoded decode(Path file, long maxPixels) throws IOException {
+        return decode(file, maxPixels, true);
+    }
+
+    /** {@code turbo} false forces OpenCV for JPEGs (tests of the fallback path). */
+    static Decoded decode(Path file, long maxPixels, boolean turbo) throws IOException {
         byte[] b = readAll(file);
         Header h = header(file, b);
         if (h.width <= 0 || h.height <= 0) {
@@ -55,10 +60,12 @@ final class ImageDecoder {
         Pixels p;
         if (h.format == Format.GIF) {
             p = Gif.decode(file, b);
+        } else if (h.format == Format.JPEG && turbo && TurboJpeg.available()) {
+            p = decodeTurbo(file, b, h);
         } else if (h.cmyk) {
             p = decodeCmykJpeg(file, b);
         } else {
-            p = decodeOpenCv(file, b, h);
+            p = decodeOpenCv(file, h.format == Format.PNG ? withoutAncillaryChunks(b) : b, h);
         }
         if (p.width() != h.width || p.height() != h.height) {
             throw new ImageDecodeException(file, "decoded size " + p.width() + "x" + p.height()
@@ -438,6 +445,49 @@ final class ImageDecoder {
 
     // ---------------------------------------------------------------- pixel decoding
 
+    /**
+     * The PNG without ancillary chunks other than tRNS: none of them changes the pixels (neither
+     * Pillow nor OpenCV applies gAMA/iCCP), and libpng would print warnings about some (a bad
+     * iCCP profile) on stderr. Returns {@code png} itself when there is nothing to drop.
+     */
+    static byte[] withoutAncillaryChunks(byte[] png) {
+        int p = 8;
+        boolean drop = false;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (ancillary && !startsWith(png, p + 4, "tRNS")) {
+                drop = true;
+                break;
+            }
+            if (startsWith(png, p + 4, "IEND") || len < 0) {
+                break;
+            }
+            p += 12 + len;
+        }
+        if (!drop) {
+            return png;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length);
+        out.write(png, 0, 8);
+        p = 8;
+        while (p + 12 <= png.length) {
+            int len = (int) Exif.u32(png, p, false);
+            if (len < 0 || p + 12L + len > png.length) {
+                break;
+            }
+            boolean ancillary = (png[p + 4] & 0x20) != 0;
+            if (!ancillary || startsWith(png, p + 4, "tRNS")) {
+                out.write(png, p, 12 + len);
+            }
+            if (startsWith(png, p + 4, "IEND")) {
+                break;
+            }
+            p += 12 + len;
+        }
+        return out.toByteArray();
+    }
+
     private static Pixels decodeOpenCv(Path file, byte[] b, Header h) throws ImageDecodeException {
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
             buf.data().put(b, 0, b.length);
@@ -533,6 +583,26 @@ final class ImageDecoder {
             }
         }
         return Pixels.of8(mode, w, h, out, true);
+    }
+
+    private static Pixels decodeTurbo(Path file, byte[] b, Header h) throws ImageDecodeException {
+        int w = (int) h.width;
+        int ht = (int) h.height;
+        try {
+            return switch (h.mode) {
+                case L -> Pixels.of8(Mode.L, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_GRAY, 1), false);
+                case CMYK -> {
+                    byte[] cmyk = TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_CMYK, 4);
+                    for (int i = 0; i < cmyk.length; i++) {
+                        cmyk[i] = (byte) ~cmyk[i]; // Pillow's "CMYK;I": Adobe's inverted convention
+                    }
+                    yield Pixels.of8(Mode.CMYK, w, ht, cmyk, false);
+                }
+                default -> Pixels.of8(Mode.RGB, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_RGB, 3), false);
+            };
+        } catch (TurboJpeg.DecodeError e) {
+            throw new ImageDecodeException(file, "cannot decode JPEG data: " + e.getMessage());
+        }
     }
 
     /**

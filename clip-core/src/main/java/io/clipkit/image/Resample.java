@@ -191,7 +191,48 @@ final class Resample {
         byte[] out = new byte[(r1 - r0) * outW * c];
         final int half = 1 << (PRECISION_BITS - 1);
         int o = 0;
-        for (int y = r0; y < r1; y++) {
+        int y0 = r0;
+        if (c == 3) {
+            // Two rows per pass: shares the coefficient loads and gives the CPU independent sums.
+            int rowOut = outW * 3;
+            for (; y0 + 1 < r1; y0 += 2) {
+                int base0 = y0 * inW * 3;
+                int base1 = base0 + inW * 3;
+                int o1 = o + rowOut;
+                for (int xx = 0; xx < outW; xx++) {
+                    int xmin3 = bounds[2 * xx] * 3;
+                    int n = bounds[2 * xx + 1];
+                    int k = xx * ksize;
+                    int p = base0 + xmin3;
+                    int q = base1 + xmin3;
+                    int s0 = half;
+                    int s1 = half;
+                    int s2 = half;
+                    int t0 = half;
+                    int t1 = half;
+                    int t2 = half;
+                    for (int x = 0; x < n; x++, p += 3, q += 3) {
+                        int w = kk[k + x];
+                        s0 += (in[p] & 0xff) * w;
+                        s1 += (in[p + 1] & 0xff) * w;
+                        s2 += (in[p + 2] & 0xff) * w;
+                        t0 += (in[q] & 0xff) * w;
+                        t1 += (in[q + 1] & 0xff) * w;
+                        t2 += (in[q + 2] & 0xff) * w;
+                    }
+                    out[o] = (byte) clip8(s0);
+                    out[o + 1] = (byte) clip8(s1);
+                    out[o + 2] = (byte) clip8(s2);
+                    out[o1] = (byte) clip8(t0);
+                    out[o1 + 1] = (byte) clip8(t1);
+                    out[o1 + 2] = (byte) clip8(t2);
+                    o += 3;
+                    o1 += 3;
+                }
+                o += rowOut;
+            }
+        }
+        for (int y = y0; y < r1; y++) {
             int rowBase = y * inW;
             switch (c) {
                 case 1 -> {

@@ -81,10 +81,29 @@ class GoldenImageTest {
         }
     }
 
+    static Stream<Case> jpegCases() throws IOException {
+        return cases().filter(c -> c.image.endsWith(".jpg"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesReference(Case c) throws IOException {
-        ImagePreprocessor p = Preprocessors.builder().size(c.size).exifRotate(c.exif).build();
+        compare(c, new ClipImagePreprocessor(c.size, c.exif, ImagePreprocessor.DEFAULT_MAX_PIXELS, true), "");
+    }
+
+    /** JPEGs through OpenCV's libjpeg-turbo, the decoder used where libturbojpeg is not installed. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jpegCases")
+    void jpegFallbackDecoderMatchesReference(Case c) throws IOException {
+        compare(c, new ClipImagePreprocessor(c.size, c.exif, ImagePreprocessor.DEFAULT_MAX_PIXELS, false), "opencv ");
+    }
+
+    @Test
+    void reportsJpegDecoder() {
+        System.out.println("golden: JPEG decoder = " + (TurboJpeg.available() ? "system libturbojpeg" : "OpenCV (libturbojpeg not found)"));
+    }
+
+    private void compare(Case c, ImagePreprocessor p, String label) throws IOException {
         float[] mine = p.preprocess(dir().resolve("src").resolve(c.image));
         float[] expected = c.npy ? Npy.read(dir().resolve("expected").resolve(c.name + ".npy")).data()
                 : fromCrop(dir().resolve("expected").resolve(c.name + ".png"), c.size);
@@ -104,9 +123,9 @@ class GoldenImageTest {
         }
         double mean = sum / mine.length;
         boolean bitExact = exact == mine.length;
-        System.out.printf("golden %-34s mode=%-4s max=%.6f mean=%.7f %s%n", c.name, c.mode, max, mean,
+        System.out.printf("golden %s%-34s mode=%-4s max=%.6f mean=%.7f %s%n", label, c.name, c.mode, max, mean,
                 bitExact ? "bit-exact" : (mine.length - exact) + " values differ");
-        String cls = c.image.substring(0, c.image.indexOf('_')) + ":" + c.mode;
+        String cls = label + c.image.substring(0, c.image.indexOf('_')) + ":" + c.mode;
         synchronized (SUMMARY) {
             double[] s = SUMMARY.computeIfAbsent(cls, k -> new double[4]);
             s[0]++;
