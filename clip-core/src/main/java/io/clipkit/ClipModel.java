@@ -45,6 +45,19 @@ public interface ClipModel extends AutoCloseable {
     float[][] encodeImages(List<Path> images) throws IOException;
 
     /**
+     * Embeds images already in memory (no EXIF rotation: they carry none); L2-normalized. Batched
+     * internally.
+     */
+    default float[][] encodeBufferedImages(List<java.awt.image.BufferedImage> images) {
+        ImagePreprocessor p = preprocessor();
+        List<float[]> chw = new java.util.ArrayList<>(images.size());
+        for (java.awt.image.BufferedImage image : images) {
+            chw.add(p.preprocess(image));
+        }
+        return encodePreprocessed(chw, true);
+    }
+
+    /**
      * Embeds already preprocessed images, each a CHW float array of
      * {@code 3 x info().imageResolution()^2} values.
      */

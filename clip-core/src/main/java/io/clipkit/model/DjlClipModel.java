@@ -146,12 +146,28 @@ final class DjlClipModel implements ClipModel {
 
     @Override
     public float[][] encodeTokens(int[][] tokens, boolean normalize) {
-        List<float[][]> parts = new ArrayList<>();
-        for (int from = 0; from < tokens.length; from += options.batchSize()) {
-            int[][] batch = java.util.Arrays.copyOfRange(tokens, from, Math.min(tokens.length, from + options.batchSize()));
-            parts.add(run(m -> text.forward(m, batch, computeType), batch.length, normalize));
+        int[] eot = text.endPositions(tokens);
+        // Batches of similar lengths: each batch is computed only up to its longest row.
+        Integer[] order = new Integer[tokens.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
         }
-        return join(parts, tokens.length);
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> eot[i]));
+        float[][] out = new float[tokens.length][];
+        for (int from = 0; from < tokens.length; from += options.batchSize()) {
+            int n = Math.min(tokens.length, from + options.batchSize()) - from;
+            int[][] batch = new int[n][];
+            int[] batchEot = new int[n];
+            for (int i = 0; i < n; i++) {
+                batch[i] = tokens[order[from + i]];
+                batchEot[i] = eot[order[from + i]];
+            }
+            float[][] rows = run(m -> text.forward(m, batch, batchEot, computeType), n, normalize);
+            for (int i = 0; i < n; i++) {
+                out[order[from + i]] = rows[i];
+            }
+        }
+        return out;
     }
 
     private interface Forward {

@@ -69,7 +69,12 @@ public final class ModelLoader {
         ModelConfig c = ModelConfig.infer(shapes);
         Device device = device(options.device());
         if (options.threads() > 0) {
+            Engines.pytorch(); // loads the native library first
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+        }
+        if (options.dtype() == ModelOptions.DType.BF16) {
+            // DJL 0.36's PyTorch JNI aborts the process on any bf16 array (creation or conversion).
+            throw new ClipException("bf16 compute is not supported by DJL's PyTorch engine (0.36); use fp32 or fp16");
         }
         DataType type = switch (options.dtype()) {
             case FP32 -> DataType.FLOAT32;
@@ -97,16 +102,15 @@ public final class ModelLoader {
     }
 
     private static Device device(String name) {
-        Device d;
-        try {
-            d = Device.fromName(name, Engines.pytorch());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("bad device '" + name + "': " + e.getMessage(), e);
+        if (name.equals("cpu")) {
+            return Device.cpu();
         }
-        if (d.isGpu() && d.getDeviceId() >= Engines.pytorch().getGpuCount()) {
-            throw new ClipException("device " + name + " is not available (" + Engines.pytorch().getGpuCount() + " GPUs found)");
+        int id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
+        int gpus = Engines.pytorch().getGpuCount();
+        if (id >= gpus) {
+            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use --device cpu");
         }
-        return d;
+        return Device.gpu(id);
     }
 
     private static String stripExtension(String fileName) {

@@ -34,15 +34,16 @@ final class TextTransformer {
         return contextLength;
     }
 
-    /** Embeds id rows (each {@code contextLength} long); unnormalized {@code [B,E]}. */
-    NDArray forward(NDManager m, int[][] tokens, DataType type) {
-        int b = tokens.length;
-        long[] ids = new long[b * contextLength];
-        long[] eot = new long[b];
-        for (int i = 0; i < b; i++) {
+    /**
+     * Checks id rows and returns each row's end-of-text position (the first maximum id, as
+     * torch.argmax), naming the first bad row.
+     */
+    int[] endPositions(int[][] tokens) {
+        int[] eot = new int[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
             int[] row = tokens[i];
-            if (row.length != contextLength) {
-                throw new IllegalArgumentException("token row " + i + " has " + row.length
+            if (row == null || row.length != contextLength) {
+                throw new IllegalArgumentException("token row " + i + " has " + (row == null ? 0 : row.length)
                         + " ids; this model's context length is " + contextLength);
             }
             int best = 0;
@@ -52,24 +53,44 @@ final class TextTransformer {
                     throw new IllegalArgumentException("token row " + i + " has id " + id + " at " + j
                             + ", outside this model's vocabulary of " + vocabSize);
                 }
-                ids[i * contextLength + j] = id;
                 if (id > row[best]) {
-                    best = j; // first maximum, as torch.argmax
+                    best = j;
                 }
             }
-            eot[i] = (long) i * contextLength + best;
+            eot[i] = best;
         }
-        NDArray idArray = m.create(ids, new Shape(b, contextLength));
-        NDArray x = Nn.embedding(idArray, tokenEmbedding).toType(type, false).addi(positional);
-        float[] causal = new float[contextLength * contextLength];
-        for (int i = 0; i < contextLength; i++) {
-            for (int j = i + 1; j < contextLength; j++) {
-                causal[i * contextLength + j] = Float.NEGATIVE_INFINITY; // a token sees itself and earlier ones
+        return eot;
+    }
+
+    /**
+     * Embeds checked id rows; unnormalized {@code [B,E]}. The attention is causal and the output is
+     * read at the end-of-text token, so positions after the batch's last end token cannot change it:
+     * they are not computed.
+     */
+    NDArray forward(NDManager m, int[][] tokens, int[] eot, DataType type) {
+        int b = tokens.length;
+        int len = 0;
+        for (int e : eot) {
+            len = Math.max(len, e + 1);
+        }
+        long[] ids = new long[b * len];
+        long[] pick = new long[b];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < len; j++) {
+                ids[i * len + j] = tokens[i][j];
+            }
+            pick[i] = eot[i];
+        }
+        NDArray x = Nn.embedding(m.create(ids, new Shape(b, len)), tokenEmbedding).toType(type, false);
+        x = x.addi(Nn.embedding(m.arange(0, len, 1, DataType.INT64), positional).toType(type, false));
+        float[] causal = new float[len * len];
+        for (int i = 0; i < len; i++) {
+            for (int j = i + 1; j < len; j++) {
+                causal[i * len + j] = Float.NEGATIVE_INFINITY; // a token sees itself and earlier ones
             }
         }
-        NDArray mask = m.create(causal, new Shape(contextLength, contextLength)).toType(type, false);
-        x = transformer.forward(x, mask);
-        NDArray pooled = Nn.embedding(m.create(eot), x.reshape(-1, width)); // rows at the end-of-text tokens
+        NDArray mask = m.create(causal, new Shape(len, len)).toType(type, false);
+        NDArray pooled = transformer.forward(x, mask, pick); // [B, W] at the end-of-text tokens
         return Nn.layerNorm(pooled, lnW, lnB).matMul(projection);
     }
 }

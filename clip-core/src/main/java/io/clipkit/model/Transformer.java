@@ -33,15 +33,20 @@ final class Transformer {
     }
 
     /**
-     * Runs the blocks on {@code x [B,T,W]} (batch first), with an optional additive mask {@code [T,T]}.
+     * Runs the blocks on {@code x [B,T,W]} (batch first), with an optional additive mask {@code [T,T]},
+     * and returns, for each batch row {@code b}, only the output at position {@code pick[b]}
+     * ({@code [B,W]}). The last block computes queries, attention and MLP only at those positions:
+     * what the pooling reads (class token, end-of-text token) is exactly what a full pass gives.
      * Consumes {@code x}: each block's temporaries are freed as soon as the block is done.
      */
-    NDArray forward(NDArray x, NDArray mask) {
+    NDArray forward(NDArray x, NDArray mask, long[] pick) {
         NDManager owner = x.getManager();
-        for (Block b : blocks) {
+        for (int i = 0; i < blocks.length; i++) {
             try (NDManager scope = owner.newSubManager()) {
                 x.attach(scope);
-                NDArray y = b.forward(x, mask, heads, activation);
+                NDArray y = i < blocks.length - 1
+                        ? blocks[i].forward(x, mask, heads, activation)
+                        : blocks[i].forwardAt(x, mask != null, pick, heads, activation);
                 y.attach(owner);
                 x = y;
             }
@@ -54,6 +59,10 @@ final class Transformer {
         final NDArray ln1B;
         final NDArray inW;
         final NDArray inB;
+        final NDArray qW; // views of the packed in-projection: queries, and keys+values
+        final NDArray qB;
+        final NDArray kvW;
+        final NDArray kvB;
         final NDArray outW;
         final NDArray outB;
         final NDArray ln2W;
@@ -68,6 +77,10 @@ final class Transformer {
             ln1B = w.getFloat(p + "ln_1.bias", width);
             inW = w.get(p + "attn.in_proj_weight", 3L * width, width);
             inB = w.get(p + "attn.in_proj_bias", 3L * width);
+            qW = inW.get(":" + width);
+            qB = inB.get(":" + width);
+            kvW = inW.get(width + ":");
+            kvB = inB.get(width + ":");
             outW = w.get(p + "attn.out_proj.weight", width, width);
             outB = w.get(p + "attn.out_proj.bias", width);
             ln2W = w.getFloat(p + "ln_2.weight", width);
@@ -77,6 +90,40 @@ final class Transformer {
             fcB = w.get(p + "mlp.c_fc.bias", hidden);
             projW = w.get(p + "mlp.c_proj.weight", width, hidden);
             projB = w.get(p + "mlp.c_proj.bias", width);
+        }
+
+        /** The block's output at one position per batch row ({@code [B,W]}); causal: keys up to it. */
+        NDArray forwardAt(NDArray x, boolean causal, long[] pick, int heads, ModelOptions.Activation act) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long t = s.get(1);
+            long width = s.get(2);
+            NDManager m = x.getManager();
+            long[] flat = new long[(int) b];
+            for (int i = 0; i < b; i++) {
+                flat[i] = i * t + pick[i];
+            }
+            NDArray rows = m.create(flat);
+            NDArray h = Nn.layerNorm(x, ln1W, ln1B);
+            NDArray kv = Nn.linear(h, kvW, kvB) // keys and values at every position
+                    .reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
+            NDArray hq = Nn.embedding(rows, h.reshape(b * t, width)).reshape(b, 1, width);
+            NDArray q = Nn.heads(Nn.linear(hq, qW, qB), heads);
+            NDArray mask = null;
+            if (causal) {
+                float[] mk = new float[(int) (b * t)];
+                for (int i = 0; i < b; i++) {
+                    for (long j = pick[i] + 1; j < t; j++) {
+                        mk[(int) (i * t + j)] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                mask = m.create(mk, new Shape(b, 1, 1, t)).toType(x.getDataType(), false);
+            }
+            NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
+            NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
+            NDArray y = xq.addi(Nn.linear(Nn.merge(a), outW, outB));
+            NDArray mlp = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
+            return y.addi(Nn.linear(mlp, projW, projB)).reshape(b, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, ModelOptions.Activation act) {

@@ -38,11 +38,10 @@ final class VisionTransformer implements ImageEncoder {
         long b = images.getShape().get(0);
         NDArray x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
         x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
-        NDArray cls = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
-        x = Nn.concat(cls, x, 1).addi(positional);
+        NDArray clsToken = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
+        x = Nn.concat(clsToken, x, 1).addi(positional);
         x = Nn.layerNorm(x, lnPreW, lnPreB);
-        x = transformer.forward(x, null);
-        NDArray first = x.get(":, 0, :");
-        return Nn.layerNorm(first, lnPostW, lnPostB).matMul(proj);
+        NDArray cls = transformer.forward(x, null, new long[(int) b]); // the class token's output
+        return Nn.layerNorm(cls, lnPostW, lnPostB).matMul(proj);
     }
 }
