@@ -220,24 +220,21 @@ public final class ZeroShotClassifier implements AutoCloseable {
         int t = templates.size();
         int[][] tokens = new int[labels.size() * t][];
         for (int i = 0; i < labels.size(); i++) {
-            int truncated = 0;
-            String example = null;
+            int[] truncated = {0};
+            String[] first = {null};
             for (int j = 0; j < t; j++) {
                 String prompt = PromptTemplates.apply(templates.get(j), labels.get(i));
-                int[] ids;
-                try {
-                    ids = tok.encodeForModel(prompt, ctx, false);
-                } catch (IllegalArgumentException tooLong) {
-                    ids = tok.encodeForModel(prompt, ctx, true);
-                    truncated++;
-                    example = example == null ? prompt : example;
-                }
-                tokens[i * t + j] = ids;
+                tokens[i * t + j] = tok.encodeForModel(prompt, ctx, why -> {
+                    truncated[0]++;
+                    if (first[0] == null) {
+                        first[0] = "'" + prompt + "' (" + why + ")";
+                    }
+                });
             }
-            if (truncated > 0) {
-                warnings.accept((truncated == 1 ? "prompt '" + example + "' is" : truncated + " prompts of label '"
-                        + labels.get(i) + "' are") + " longer than the model's " + ctx
-                        + "-token context; truncated");
+            if (truncated[0] > 0) {
+                warnings.accept((truncated[0] == 1 ? "prompt " + first[0] + " is"
+                        : truncated[0] + " prompts of label '" + labels.get(i) + "', e.g. " + first[0] + ", are")
+                        + " longer than the model's " + ctx + "-token context; truncated");
             }
         }
         float[][] out = new float[labels.size()][];

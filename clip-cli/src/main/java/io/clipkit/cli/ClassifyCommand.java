@@ -1,18 +1,165 @@
 package io.clipkit.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clipkit.Classification;
+import io.clipkit.ClipModel;
+import io.clipkit.ImageDecodeException;
+import io.clipkit.ImagePreprocessor;
+import io.clipkit.LabelScore;
+import io.clipkit.Provenance;
+import io.clipkit.ZeroShotClassifier;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code clip classify}. (Placeholder until implemented.) */
-@Command(name = "classify", description = "Zero-shot classify images against labels.", mixinStandardHelpOptions = true)
+/** {@code clip classify IMAGE... --labels a,b,c}: zero-shot classification of image files. */
+@Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Zero-shot classify images against labels.",
+            "Prints a table per image, or with --json one JSON line per image. A bad image is reported on stderr "
+                    + "and the others are still classified (exit 1). For folders of photos use 'clip tag'."})
 final class ClassifyCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Spec CommandSpec spec;
 
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
+    List<Path> images;
+
+    @Mixin LabelOptionsMixin labelOptions;
+
+    @Mixin ModelOptionsMixin modelOptions;
+
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "Show the K most probable labels (default: all).")
+    Integer topK;
+
+    @Option(names = "--min-score", paramLabel = "P", description = "Hide labels below this probability (0..1).")
+    Float minScore;
+
+    @Option(names = "--json", description = "One JSON object per image per line.")
+    boolean json;
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("clip classify: not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (Path p : images) {
+            if (Files.isDirectory(p)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), p + " is a folder; classify takes image files. "
+                        + "To classify a folder of photos use 'clip tag " + p + " --labels ...'");
+            }
+        }
+        // Usage errors before the (slow) model load.
+        List<String> labels;
+        List<String> templates;
+        try {
+            labels = labelOptions.labels();
+            templates = labelOptions.templates();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels).templates(templates)
+                .warnings(w -> {
+                    err.println("clip classify: warning: " + w);
+                    err.flush();
+                });
+        if (topK != null) {
+            builder.topK(topK);
+        }
+        if (minScore != null) {
+            builder.minScore(minScore);
+        }
+        modelOptions.checkedOptions();
+
+        int failed = 0;
+        try (ClipModel model = modelOptions.load();
+             ZeroShotClassifier classifier = builder.model(model).build()) {
+            ImagePreprocessor pre = modelOptions.preprocessor(model);
+            int batch = modelOptions.batchSize();
+            List<Path> names = new ArrayList<>(batch);
+            List<float[]> pixels = new ArrayList<>(batch);
+            for (int i = 0; i < images.size(); i++) {
+                Path p = images.get(i);
+                try {
+                    pixels.add(pre.preprocess(p));
+                    names.add(p);
+                } catch (IOException e) {
+                    failed++;
+                    err.println("clip classify: " + describe(p, e));
+                    err.flush();
+                }
+                if (names.size() == batch || (i == images.size() - 1 && !names.isEmpty())) {
+                    float[][] emb = model.encodePreprocessed(pixels, true);
+                    for (Classification c : classifier.classifyEmbeddings(names, emb)) {
+                        print(out, c);
+                    }
+                    out.flush();
+                    names.clear();
+                    pixels.clear();
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    static String describe(Path p, IOException e) {
+        if (e instanceof ImageDecodeException) {
+            return e.getMessage();
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return p + ": no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return p + ": permission denied";
+        }
+        return p + ": " + ClipCommand.describe(e);
+    }
+
+    private void print(PrintWriter out, Classification c) throws IOException {
+        if (json) {
+            out.println(JSON.writeValueAsString(toJson(c)));
+            return;
+        }
+        Provenance pv = c.provenance();
+        out.println(c.image().map(Path::toString).orElse("?") + "  (" + pv.model() + ")");
+        int w = Math.max(5, c.labels().stream().mapToInt(l -> l.label().length()).max().orElse(5));
+        out.printf(Locale.ROOT, "  %-" + w + "s  %11s  %7s%n", "label", "probability", "cosine");
+        for (LabelScore s : c.labels()) {
+            out.printf(Locale.ROOT, "  %-" + w + "s  %11.4f  %7.4f%n", s.label(), s.probability(), s.cosine());
+        }
+    }
+
+    /** One result as the JSON line documented in the README. */
+    static ObjectNode toJson(Classification c) {
+        Provenance pv = c.provenance();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("image", c.image().map(Path::toString).orElse(null));
+        o.put("model", pv.model());
+        ArrayNode arr = o.putArray("labels");
+        for (LabelScore s : c.labels()) {
+            ObjectNode l = arr.addObject();
+            l.put("label", s.label());
+            l.put("probability", s.probability());
+            l.put("cosine", s.cosine());
+        }
+        o.put("checkpoint_sha256", pv.checkpointSha256());
+        o.put("device", pv.device());
+        o.put("logit_scale", pv.logitScale());
+        ArrayNode t = o.putArray("templates");
+        pv.templates().forEach(t::add);
+        return o;
     }
 }

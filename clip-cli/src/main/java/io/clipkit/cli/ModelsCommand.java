@@ -1,18 +1,265 @@
 package io.clipkit.cli;
 
+import io.clipkit.ClipModel;
+import io.clipkit.ModelInfo;
+import io.clipkit.registry.ClipHome;
+import io.clipkit.registry.Downloader;
+import io.clipkit.registry.ModelRegistry;
+import io.clipkit.registry.ModelResolver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code clip models}. (Placeholder until implemented.) */
-@Command(name = "models", description = "List, pull, verify, remove and inspect models.", mixinStandardHelpOptions = true)
-final class ModelsCommand implements Callable<Integer> {
+/** {@code clip models list|pull|verify|rm|info}: the model registry and cache. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = {"List, pull, verify, remove and inspect models.",
+            "Models are cached in $CLIPKIT_HOME, else $XDG_CACHE_HOME/clipkit, else ~/.cache/clipkit (or --cache-dir). "
+                    + "Add your own entries (name, url, sha256, activation) in <cache>/registry.json."},
+        subcommands = {
+            ModelsCommand.ListCommand.class,
+            ModelsCommand.PullCommand.class,
+            ModelsCommand.VerifyCommand.class,
+            ModelsCommand.RmCommand.class,
+            ModelsCommand.InfoCommand.class
+        })
+final class ModelsCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("clip models: not implemented yet");
-        return 1;
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list, pull, verify, rm or info");
+    }
+
+    /** {@code --cache-dir} for the subcommands that need only the cache. */
+    static final class CacheOption {
+        @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "Model cache (default: see 'clip models --help').")
+        Path cacheDir;
+
+        ModelResolver resolver() throws IOException {
+            PrintWriter err = mixee.commandLine().getErr();
+            return new ModelResolver(ClipHome.cacheDir(cacheDir), new Downloader(), DownloadProgress.forConsole(err), err::println);
+        }
+
+        ModelRegistry.Entry entry(ModelResolver r, String name) {
+            return r.registry().find(name).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown model '" + name + "': known models are " + r.registry().names()));
+        }
+    }
+
+    static String state(ModelResolver r, ModelRegistry.Entry e) throws IOException {
+        Path f = r.cachedPath(e);
+        if (Files.isRegularFile(f)) {
+            return "yes";
+        }
+        Path part = f.resolveSibling(f.getFileName() + ".part");
+        if (Files.isRegularFile(part) && e.size() > 0) {
+            return String.format(Locale.ROOT, "partial (%.0f%%)", 100.0 * Files.size(part) / e.size());
+        }
+        return "no";
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the known models and whether they are cached.")
+    static final class ListCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin CacheOption cache;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            ModelResolver r = cache.resolver();
+            out.println("cache: " + r.cacheDir());
+            int w = Math.max(4, r.registry().entries().stream().mapToInt(e -> e.name().length()).max().orElse(4));
+            String fmt = "%-" + w + "s  %10s  %10s  %-10s  %s%n";
+            out.printf(Locale.ROOT, fmt, "NAME", "SIZE", "RESOLUTION", "ACTIVATION", "CACHED");
+            for (ModelRegistry.Entry e : r.registry().entries()) {
+                out.printf(Locale.ROOT, fmt, e.name() + (e.builtIn() ? "" : "*"), e.size() > 0 ? ModelResolver.describeSize(e) : "?",
+                        e.resolution() > 0 ? e.resolution() + "px" : "?", e.activation().cliName(), state(r, e));
+            }
+            if (r.registry().entries().stream().anyMatch(e -> !e.builtIn())) {
+                out.println("* from " + r.cacheDir().resolve(ModelRegistry.USER_FILE));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Download models (and the vocabulary) into the cache, verifying their SHA-256; resumes partial downloads.")
+    static final class PullCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin CacheOption cache;
+
+        @Parameters(arity = "1..*", paramLabel = "NAME")
+        List<String> names;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            ModelResolver r = cache.resolver();
+            List<ModelRegistry.Entry> entries = new ArrayList<>();
+            for (String n : names) {
+                entries.add(cache.entry(r, n));
+            }
+            for (ModelRegistry.Entry e : entries) {
+                boolean had = Files.isRegularFile(r.cachedPath(e));
+                Path p = r.pull(e);
+                out.println(e.name() + ": " + (had ? "already cached, verified" : "downloaded and verified") + ": " + p);
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check cached models (all, or the named ones) and the vocabulary against their SHA-256.")
+    static final class VerifyCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin CacheOption cache;
+
+        @Parameters(arity = "0..*", paramLabel = "NAME")
+        List<String> names = new ArrayList<>();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ModelResolver r = cache.resolver();
+            List<ModelRegistry.Entry> entries = new ArrayList<>();
+            for (String n : names) {
+                entries.add(cache.entry(r, n));
+            }
+            boolean all = entries.isEmpty();
+            if (all) {
+                for (ModelRegistry.Entry e : r.registry().entries()) {
+                    if (Files.isRegularFile(r.cachedPath(e))) {
+                        entries.add(e);
+                    }
+                }
+            }
+            int bad = 0;
+            for (ModelRegistry.Entry e : entries) {
+                bad += check(out, err, e.name(), r.cachedPath(e), e.sha256()) ? 0 : 1;
+            }
+            Path vocab = r.cachedVocabulary();
+            if (Files.isRegularFile(vocab) || all) {
+                bad += check(out, err, "vocabulary", vocab, r.registry().vocabulary().sha256()) ? 0 : 1;
+            }
+            if (all && entries.isEmpty()) {
+                out.println("no models cached in " + r.cacheDir());
+            }
+            return bad == 0 ? 0 : 1;
+        }
+
+        private static boolean check(PrintWriter out, PrintWriter err, String name, Path file, String sha) throws IOException {
+            if (!Files.isRegularFile(file)) {
+                err.println("clip models verify: " + name + ": not cached (" + file + ")");
+                return false;
+            }
+            String got = Downloader.sha256(file);
+            if (got.equalsIgnoreCase(sha)) {
+                out.println(name + ": ok (" + file + ")");
+                return true;
+            }
+            err.println("clip models verify: " + name + ": SHA-256 mismatch in " + file + ": expected " + sha + ", found " + got
+                    + "; remove it with 'clip models rm' and pull it again");
+            return false;
+        }
+    }
+
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove cached models (and their partial downloads).")
+    static final class RmCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin CacheOption cache;
+
+        @Parameters(arity = "1..*", paramLabel = "NAME")
+        List<String> names;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ModelResolver r = cache.resolver();
+            List<ModelRegistry.Entry> entries = new ArrayList<>();
+            for (String n : names) {
+                entries.add(cache.entry(r, n));
+            }
+            int missing = 0;
+            for (ModelRegistry.Entry e : entries) {
+                Path f = r.cachedPath(e);
+                boolean removed = Files.deleteIfExists(f);
+                boolean part = Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".part"));
+                Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".lock"));
+                if (removed || part) {
+                    out.println(e.name() + ": removed " + (removed ? f : f + ".part"));
+                } else {
+                    err.println("clip models rm: " + e.name() + " is not cached (" + f + ")");
+                    missing++;
+                }
+            }
+            return missing == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Load a model (registry name or checkpoint path) and print what was inferred from it.")
+    static final class InfoCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Mixin ModelOptionsMixin modelOptions;
+
+        @Parameters(index = "0", paramLabel = "NAME|PATH")
+        String model;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            modelOptions.model = model;
+            ModelResolver r = modelOptions.resolver();
+            var entry = r.registry().find(model);
+            if (entry.isPresent() && !Files.exists(Path.of(model)) && !Files.isRegularFile(r.cachedPath(entry.get()))) {
+                ModelRegistry.Entry e = entry.get();
+                out.println("name:        " + e.name());
+                out.println("url:         " + e.url());
+                out.println("sha256:      " + e.sha256());
+                out.println("size:        " + ModelResolver.describeSize(e));
+                out.println("resolution:  " + e.resolution());
+                out.println("activation:  " + e.activation().cliName());
+                out.println("cached:      no (run 'clip models pull " + e.name() + "' to download and inspect it)");
+                return 0;
+            }
+            try (ClipModel m = modelOptions.load()) {
+                print(out, m.info());
+            }
+            return 0;
+        }
+
+        static void print(PrintWriter out, ModelInfo i) {
+            out.println("name:             " + i.name());
+            out.println("architecture:     " + i.architecture());
+            out.println("format:           " + i.format());
+            out.println("checkpoint sha256:" + " " + i.checkpointSha256());
+            out.println("embed dim:        " + i.embedDim());
+            out.println("image resolution: " + i.imageResolution());
+            out.println("vision:           width " + i.visionWidth() + ", layers " + i.visionLayers()
+                    + (i.visionBlocks().isEmpty() ? "" : " " + i.visionBlocks()) + ", heads " + i.visionHeads()
+                    + (i.patchSize() > 0 ? ", patch " + i.patchSize() : ""));
+            out.println("text:             width " + i.textWidth() + ", layers " + i.textLayers() + ", heads " + i.textHeads()
+                    + ", context " + i.contextLength() + ", vocab " + i.vocabSize());
+            out.println("activation:       " + i.activation().cliName());
+            out.println("device:           " + i.device() + " (" + i.dtype().name().toLowerCase(Locale.ROOT) + ")");
+        }
     }
 }

@@ -92,9 +92,43 @@ public final class FakeClipModel implements ClipModel {
         };
     }
 
+    /** A stand-in pipeline: the file's bytes as floats; missing or empty files fail like bad images. */
     @Override
     public ImagePreprocessor preprocessor() {
-        throw new UnsupportedOperationException("fake model has no image pipeline");
+        return new ImagePreprocessor() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public float[] preprocess(Path image) throws ImageDecodeException {
+                byte[] b;
+                try {
+                    b = Files.readAllBytes(image);
+                } catch (java.io.IOException e) {
+                    throw new ImageDecodeException(image, e instanceof java.nio.file.NoSuchFileException ? "no such file" : "cannot read", e);
+                }
+                if (b.length == 0) {
+                    throw new ImageDecodeException(image, "empty file");
+                }
+                float[] f = new float[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    f[i] = b[i];
+                }
+                return f;
+            }
+
+            @Override
+            public float[] preprocess(java.awt.image.BufferedImage image) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.awt.image.BufferedImage crop(Path image) {
+                throw new UnsupportedOperationException();
+            }
+        };
     }
 
     @Override

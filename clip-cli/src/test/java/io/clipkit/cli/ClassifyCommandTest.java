@@ -1,0 +1,186 @@
+package io.clipkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipkit.ModelOptions;
+import io.clipkit.testing.FakeClipModel;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The command's behaviour (parsing, output, exit codes, bad images) with a deterministic stand-in
+ * model; the numbers themselves are checked against the reference in {@code ClassifyGoldenTest}.
+ */
+class ClassifyCommandTest {
+    @TempDir Path dir;
+    final List<ModelOptions> loaded = new ArrayList<>();
+    Path ckpt;
+    Path a;
+    Path b;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ModelOptionsMixin.loader = (path, options) -> {
+            loaded.add(options);
+            return new FakeClipModel(options.name(), "ef".repeat(32), 16, 12, 100f);
+        };
+        ckpt = Files.write(dir.resolve("tiny.pt"), new byte[] {1});
+        Files.write(dir.resolve("bpe_simple_vocab_16e6.txt.gz"), new byte[] {1});
+        a = Files.write(dir.resolve("a.jpg"), new byte[] {1, 2, 3});
+        b = Files.write(dir.resolve("b b.jpg"), new byte[] {7, 8, 9, 10});
+    }
+
+    @AfterEach
+    void tearDown() {
+        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+    }
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        List<String> all = new ArrayList<>(List.of("classify", "--model", ckpt.toString(), "--cache-dir", dir.resolve("cache").toString()));
+        all.addAll(List.of(args));
+        int code = cl.execute(all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonLinePerImageSortedByProbabilityWithProvenance() throws Exception {
+        Run r = run(a.toString(), b.toString(), "--labels", "cat,dog", "--label", "tabby, striped", "--json");
+        assertEquals(0, r.code, r.err);
+        String[] lines = r.out.strip().split("\n");
+        assertEquals(2, lines.length);
+        ObjectMapper om = new ObjectMapper();
+        JsonNode j = om.readTree(lines[1]);
+        assertEquals(b.toString(), j.get("image").asText());
+        assertEquals("tiny.pt", j.get("model").asText());
+        assertEquals("ef".repeat(32), j.get("checkpoint_sha256").asText());
+        assertEquals("cpu", j.get("device").asText());
+        assertEquals("a photo of a {}.", j.get("templates").get(0).asText());
+        JsonNode labels = j.get("labels");
+        assertEquals(3, labels.size());
+        double sum = 0;
+        double prev = 2;
+        List<String> names = new ArrayList<>();
+        for (JsonNode l : labels) {
+            double p = l.get("probability").asDouble();
+            assertTrue(p <= prev);
+            prev = p;
+            sum += p;
+            names.add(l.get("label").asText());
+            assertTrue(l.get("cosine").isNumber());
+        }
+        assertEquals(1.0, sum, 1e-5);
+        assertTrue(names.containsAll(List.of("cat", "dog", "tabby, striped")));
+    }
+
+    @Test
+    void tableAndTopK() {
+        Run r = run(a.toString(), "--labels", "cat,dog,car", "-k", "2");
+        assertEquals(0, r.code, r.err);
+        String[] lines = r.out.strip().split("\n");
+        assertEquals(a + "  (tiny.pt)", lines[0]);
+        assertTrue(lines[1].contains("label") && lines[1].contains("probability") && lines[1].contains("cosine"));
+        assertEquals(4, lines.length, r.out);
+    }
+
+    @Test
+    void badImageIsReportedAndTheOthersStillClassified() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        Path missing = dir.resolve("missing.jpg");
+        Run r = run(a.toString(), empty.toString(), missing.toString(), b.toString(), "--labels", "cat,dog", "--json", "--batch-size", "1");
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains(empty + ": empty file"), r.err);
+        assertTrue(r.err.contains(missing.toString()), r.err);
+        assertFalse(r.err.contains("Exception"), r.err);
+        String[] lines = r.out.strip().split("\n");
+        assertEquals(2, lines.length);
+        assertTrue(lines[0].contains("a.jpg") && lines[1].contains("b b.jpg"));
+    }
+
+    @Test
+    void directoryIsAUsageErrorPointingToTag() {
+        Run r = run(dir.toString(), "--labels", "cat,dog");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("clip tag"), r.err);
+        assertTrue(loaded.isEmpty(), "no model is loaded for a usage error");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--labels=cat,dog,cat | duplicate label 'cat'",
+        "--labels=cat,,dog | empty label at position 2",
+        "--template=a photo | has no {}",
+        "--top-k=0 | topK must be >= 1",
+        "--device=tpu | bad device 'tpu'",
+        "--activation=relu | unknown activation 'relu'",
+        "--labels-file=/nonexistent/labels.txt | /nonexistent/labels.txt",
+    })
+    void usageErrorsNameTheBadValue(String option, String message) {
+        List<String> args = new ArrayList<>(List.of(a.toString(), option));
+        if (!option.startsWith("--labels")) {
+            args.add("--labels=cat,dog");
+        }
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(2, r.code, r.out + r.err);
+        assertTrue(r.err.contains(message), r.err);
+        assertTrue(loaded.isEmpty());
+    }
+
+    @Test
+    void noLabelsIsAUsageError() {
+        Run r = run(a.toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--labels"), r.err);
+    }
+
+    @Test
+    void labelsFileWithCommentsAndSpaces() throws Exception {
+        Path f = Files.writeString(dir.resolve("labels.txt"), "# animals\ncat\n\n  golden retriever  \ntabby, striped\n");
+        Run r = run(a.toString(), "--labels-file", f.toString(), "--json");
+        assertEquals(0, r.code, r.err);
+        JsonNode j = new ObjectMapper().readTree(r.out.strip());
+        List<String> names = new ArrayList<>();
+        j.get("labels").forEach(l -> names.add(l.get("label").asText()));
+        assertEquals(3, names.size());
+        assertTrue(names.containsAll(List.of("cat", "golden retriever", "tabby, striped")), names.toString());
+    }
+
+    @Test
+    void ensembleAndTemplatesGoIntoProvenance() throws Exception {
+        Run r = run(a.toString(), "--labels", "cat,dog", "--template", "{} in a box", "--ensemble", "--json");
+        assertEquals(0, r.code, r.err);
+        JsonNode t = new ObjectMapper().readTree(r.out.strip()).get("templates");
+        assertEquals(io.clipkit.PromptTemplates.ensemble().size() + 1, t.size());
+        assertEquals("{} in a box", t.get(t.size() - 1).asText());
+    }
+
+    @Test
+    void optionsReachTheModel() {
+        Run r = run(a.toString(), "--labels", "cat,dog", "--activation", "gelu", "--batch-size", "3");
+        assertEquals(0, r.code, r.err);
+        ModelOptions o = loaded.get(0);
+        assertEquals(ModelOptions.Activation.GELU, o.activation());
+        assertEquals(3, o.batchSize());
+        assertEquals(dir.resolve("bpe_simple_vocab_16e6.txt.gz"), o.vocabulary().orElseThrow());
+    }
+}

@@ -1,0 +1,174 @@
+package io.clipkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.clipkit.registry.ModelRegistry;
+import io.clipkit.testing.FakeClipModel;
+import io.clipkit.testing.TestFiles;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelsCommandTest {
+    @TempDir Path cache;
+    HttpServer server;
+    final List<String> requests = new ArrayList<>();
+    static final byte[] MODEL = "tiny model bytes for the registry test".getBytes();
+    byte[] vocab;
+
+    record Run(int code, String out, String err) {}
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String sha(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        vocab = Files.readAllBytes(TestFiles.vocabulary());
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            String p = ex.getRequestURI().getPath();
+            requests.add(p);
+            byte[] body = p.endsWith(".gz") ? vocab : p.endsWith("tiny.pt") ? MODEL : null;
+            if (body == null) {
+                ex.sendResponseHeaders(404, -1);
+            } else {
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream o = ex.getResponseBody()) {
+                    o.write(body);
+                }
+            }
+            ex.close();
+        });
+        server.start();
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        System.setProperty(ModelRegistry.BASE_URL_PROPERTY, base);
+        Files.writeString(cache.resolve("registry.json"), "{\"models\": [{\"name\": \"tiny\", \"url\": \"" + base
+                + "/x/tiny.pt\", \"sha256\": \"" + sha(MODEL) + "\", \"activation\": \"quick-gelu\", \"size\": " + MODEL.length
+                + ", \"resolution\": 8}]}");
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.clearProperty(ModelRegistry.BASE_URL_PROPERTY);
+        server.stop(0);
+        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+    }
+
+    @Test
+    void listShowsRegistryAndCacheState() throws Exception {
+        Files.createDirectories(cache.resolve("models"));
+        Files.write(cache.resolve("models/RN50.pt.part"), new byte[1000]);
+        Run r = run("models", "list", "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("cache: " + cache), r.out);
+        String vit = r.out.lines().filter(l -> l.startsWith("ViT-B-32 ")).findFirst().orElseThrow();
+        assertTrue(vit.contains("354 MB") && vit.contains("224px") && vit.contains("quick-gelu") && vit.endsWith("no"), vit);
+        String rn50 = r.out.lines().filter(l -> l.startsWith("RN50 ")).findFirst().orElseThrow();
+        assertTrue(rn50.contains("partial (0%)"), rn50);
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("tiny*")), r.out);
+        assertEquals(10, r.out.lines().filter(l -> l.matches("^\\S+\\s+.*(yes|no|partial.*)$")).count(), r.out);
+    }
+
+    @Test
+    void pullVerifyRmRoundTrip() throws Exception {
+        Run pull = run("models", "pull", "tiny", "--cache-dir", cache.toString());
+        assertEquals(0, pull.code, pull.err);
+        assertTrue(pull.out.contains("tiny: downloaded and verified"), pull.out);
+        assertTrue(pull.err.contains("tiny.pt: downloading"), "plain progress lines off a terminal: " + pull.err);
+        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
+        assertArrayEquals(vocab, Files.readAllBytes(cache.resolve("bpe_simple_vocab_16e6.txt.gz")));
+        assertEquals(List.of("/x/tiny.pt", "/openai/CLIP/main/clip/bpe_simple_vocab_16e6.txt.gz"), requests);
+
+        Run again = run("models", "pull", "tiny", "--cache-dir", cache.toString());
+        assertTrue(again.out.contains("already cached, verified"), again.out);
+        assertEquals(2, requests.size());
+
+        assertTrue(run("models", "list", "--cache-dir", cache.toString()).out.lines()
+                .anyMatch(l -> l.startsWith("tiny*") && l.endsWith("yes")));
+
+        Run ok = run("models", "verify", "--cache-dir", cache.toString());
+        assertEquals(0, ok.code, ok.err);
+        assertTrue(ok.out.contains("tiny: ok") && ok.out.contains("vocabulary: ok"), ok.out);
+
+        Files.write(cache.resolve("models/tiny.pt"), "tampered".getBytes());
+        Run bad = run("models", "verify", "tiny", "--cache-dir", cache.toString());
+        assertEquals(1, bad.code);
+        assertTrue(bad.err.contains("SHA-256 mismatch") && bad.err.contains(sha(MODEL))
+                && bad.err.contains(sha("tampered".getBytes())), bad.err);
+
+        Run rm = run("models", "rm", "tiny", "--cache-dir", cache.toString());
+        assertEquals(0, rm.code, rm.err);
+        assertFalse(Files.exists(cache.resolve("models/tiny.pt")));
+        assertTrue(Files.exists(cache.resolve("bpe_simple_vocab_16e6.txt.gz")), "the shared vocabulary stays");
+        Run rm2 = run("models", "rm", "tiny", "--cache-dir", cache.toString());
+        assertEquals(1, rm2.code);
+        assertTrue(rm2.err.contains("not cached"), rm2.err);
+    }
+
+    @Test
+    void pullFailuresAreClear() {
+        Run unknown = run("models", "pull", "nope", "--cache-dir", cache.toString());
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.err.contains("unknown model 'nope'") && unknown.err.contains("ViT-B-32"), unknown.err);
+        Run notFound = run("models", "pull", "RN50", "--cache-dir", cache.toString());   // the mirror has no RN50
+        assertEquals(1, notFound.code);
+        assertTrue(notFound.err.contains("HTTP 404") && notFound.err.contains("RN50.pt"), notFound.err);
+        assertFalse(notFound.err.contains("\tat "), "no stack trace without -v");
+    }
+
+    @Test
+    void infoOfAnUncachedRegistryModelShowsTheEntry() {
+        Run r = run("models", "info", "ViT-B-32", "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af"), r.out);
+        assertTrue(r.out.contains("cached:      no"), r.out);
+        assertTrue(requests.isEmpty(), "info does not download");
+    }
+
+    @Test
+    void infoOfACheckpointPrintsWhatLoadingInferred() throws Exception {
+        Path ckpt = Files.write(cache.resolve("my.pt"), MODEL);
+        Files.write(cache.resolve("bpe_simple_vocab_16e6.txt.gz"), vocab);
+        ModelOptionsMixin.loader = (p, o) -> new FakeClipModel(o.name(), "12".repeat(32), 16, 12, 100f);
+        Run r = run("models", "info", ckpt.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("name:             my.pt"), r.out);
+        assertTrue(r.out.contains("embed dim:        16") && r.out.contains("context 12"), r.out);
+    }
+
+    @Test
+    void plainProgressLinesShowBytesRateAndEta() {
+        DownloadProgress p = new DownloadProgress(new PrintWriter(new StringWriter()), false);
+        p.started("http://h/x/ViT-B-32.pt", 354_000_000L, 0);
+        String line = p.line(177_000_000L, System.nanoTime() + 10_000_000_000L);
+        assertTrue(line.startsWith("ViT-B-32.pt: 177 MB of 354 MB (50%), "), line);
+        assertTrue(line.matches(".*MB/s, ETA \\d+ s"), line);
+    }
+}
