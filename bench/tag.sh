@@ -50,7 +50,7 @@ java_tag() {  # set, labels, out, extra...
   /usr/bin/time -v java -Xmx1g -Dai.djl.offline=true -jar clip-cli/target/clip.jar tag "$out/$set" \
     --model "$ckpt" --vocab "$vocab" --labels "$lab" --out "$res" --batch-size $batch --threads $threads \
     --index "$out/$set.sqlite" "$@" 2> "$res.log" || true
-  grep "^clip tag: [0-9]* ok" "$res.log" >&2
+  echo "$(grep "^clip tag: [0-9]* ok" "$res.log"); peak RSS $(rss_mb "$res.log") MB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 tag_seconds() { sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$1.log" | head -1; }
 
@@ -59,22 +59,30 @@ printf '%-8s %6s %10s %10s %10s %10s %9s %10s %8s %8s\n' set files java_tag_s py
 for s in "${sets[@]}"; do
   case $s in
     mate) find /usr/share/backgrounds/mate -name '*.jpg' | sort | make_set mate ;;
-    clipart) dpkg -L openclipart-png | grep '\.png$' | sort | head -2000 | make_set clipart ;;
-    all) dpkg -L openclipart-png | grep '\.png$' | sort | make_set all ;;
+    clipart) dpkg -L openclipart-png | grep '\.png$' | sort > "$out/clipart.all"
+             head -2000 "$out/clipart.all" | make_set clipart ;;
+    all) dpkg -L openclipart-png | grep '\.png$' | sort > "$out/all.all"; make_set all < "$out/all.all" ;;
   esac
   n=$(wc -l < "$out/$s.list")
-  rm -f "$out/$s.sqlite" "$out/$s.sqlite-wal" "$out/$s.sqlite-shm"
-  java_tag "$s" "$labels" "$out/$s.java.jsonl" --force
-  jt=$(tag_seconds "$out/$s.java.jsonl"); jrss=$(rss_mb "$out/$s.java.jsonl.log")
+  reps=1; [ "$s" = mate ] && reps=3   # the box is shared: alternate the sides, keep each side's best
+  jt=999999; pt=999999; jrss=0
+  for r in $(seq $reps); do
+    rm -f "$out/$s.sqlite" "$out/$s.sqlite-wal" "$out/$s.sqlite-shm"
+    java_tag "$s" "$labels" "$out/$s.java.jsonl" --force
+    t=$(tag_seconds "$out/$s.java.jsonl"); jt=$(python3 -c "print(min($jt, $t))")
+    m=$(rss_mb "$out/$s.java.jsonl.log"); [ "$m" -gt "$jrss" ] && jrss=$m
+    if [ "$s" != all ]; then
+      PYTHONPATH=/work/pydeps /usr/bin/time -v /usr/bin/python3 bench/tag_ref.py run "$ckpt" "$out/$s.list" "$labels" \
+        $batch $threads "$out/$s.py.jsonl" > "$out/$s.py.json" 2> "$out/$s.py.log"
+      t=$(python3 -c "import json;print('%.2f'%json.load(open('$out/$s.py.json'))['tag_s'])")
+      echo "python reference: $t s, peak RSS $(rss_mb "$out/$s.py.log") MB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      pt=$(python3 -c "print(min($pt, $t))")
+    else
+      pt=nan
+    fi
+  done
   java_tag "$s" "$labels2" "$out/$s.java-retag.jsonl" --force
   rt=$(tag_seconds "$out/$s.java-retag.jsonl")
-  if [ "$s" != all ]; then
-    PYTHONPATH=/work/pydeps /usr/bin/time -v /usr/bin/python3 bench/tag_ref.py run "$ckpt" "$out/$s.list" "$labels" \
-      $batch $threads "$out/$s.py.jsonl" > "$out/$s.py.json" 2> "$out/$s.py.log"
-    pt=$(python3 -c "import json;print('%.1f'%json.load(open('$out/$s.py.json'))['tag_s'])")
-  else
-    pt=nan
-  fi
   python3 - "$s" "$n" "$jt" "$pt" "$rt" "$jrss" <<'PY' >&2
 import sys, math
 s, n, jt, pt, rt, rss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
