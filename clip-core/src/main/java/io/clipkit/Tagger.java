@@ -101,6 +101,7 @@ public final class Tagger {
     public static final class Builder {
         private final ClipModel model;
         private ImagePreprocessor preprocessor;
+        private String preprocessingKey;
         private List<String> labels = List.of();
         private List<String> templates = PromptTemplates.defaults();
         private int topK = 5;
@@ -122,7 +123,19 @@ public final class Tagger {
 
         /** The image pipeline; defaults to the model's. */
         public Builder preprocessor(ImagePreprocessor preprocessor) {
+            return preprocessor(preprocessor, "size=" + preprocessor.size() + ";exif=true");
+        }
+
+        /**
+         * The image pipeline, and how it is described in the embedding index: an index made with
+         * another description is refused (its embeddings came from other pixels).
+         */
+        public Builder preprocessor(ImagePreprocessor preprocessor, String indexKey) {
             this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+            if (indexKey == null || indexKey.isBlank()) {
+                throw new IllegalArgumentException("blank preprocessing description");
+            }
+            this.preprocessingKey = indexKey;
             return this;
         }
 
@@ -241,7 +254,9 @@ public final class Tagger {
             if (labels.isEmpty()) {
                 throw new IllegalArgumentException("no labels given");
             }
-            return new Tagger(new TagSettings(model, preprocessor != null ? preprocessor : model.preprocessor(), labels,
+            ImagePreprocessor pre = preprocessor != null ? preprocessor : model.preprocessor();
+            String key = preprocessingKey != null ? preprocessingKey : "size=" + pre.size() + ";exif=true";
+            return new Tagger(new TagSettings(model, pre, key, labels,
                     templates, topK, minScore, recursive, List.copyOf(includes), List.copyOf(excludes), output, xmp,
                     batchSize, threads, force, index, decodeTimeout));
         }

@@ -2,15 +2,11 @@ package io.clipkit.cli;
 
 import io.clipkit.ClipModel;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.Labels;
 import io.clipkit.ModelOptions;
-import io.clipkit.PromptTemplates;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
 import io.clipkit.Tagger;
 import io.clipkit.batch.ResultLog;
-import io.clipkit.registry.ClipHome;
-import io.clipkit.registry.Downloader;
 import io.clipkit.registry.ModelResolver;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,6 +21,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,32 +44,9 @@ final class TagCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "DIR|FILE", description = "Folders to search and image files to tag.")
     List<Path> inputs;
 
-    @Option(names = "--labels", paramLabel = "A,B,...", description = "Comma-separated labels.")
-    String labelsCsv;
+    @Mixin LabelOptionsMixin labelOptions;
 
-    @Option(names = "--label", paramLabel = "LABEL", description = "One label (repeatable; may contain commas).")
-    List<String> labelList = new ArrayList<>();
-
-    @Option(names = "--labels-file", paramLabel = "FILE", description = "Labels, one per line (# comments).")
-    Path labelsFile;
-
-    @Option(names = "--templates-file", paramLabel = "FILE", description = "Prompt templates with {}, one per line.")
-    Path templatesFile;
-
-    @Option(names = "--ensemble", description = "Use the built-in prompt ensemble instead of 'a photo of a {}.'.")
-    boolean ensemble;
-
-    @Option(names = {"-m", "--model"}, paramLabel = "NAME|PATH", description = "Registry name or checkpoint (default: ViT-B-32).")
-    String model;
-
-    @Option(names = "--vocab", paramLabel = "FILE", description = "BPE vocabulary (default: beside the checkpoint, or in the cache).")
-    Path vocab;
-
-    @Option(names = "--activation", paramLabel = "quick-gelu|gelu", description = "MLP activation (default: the registry's, else quick-gelu).")
-    String activation;
-
-    @Option(names = "--device", paramLabel = "cpu|gpu[:N]", defaultValue = "cpu", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin ModelOptionsMixin modelOptions;
 
     @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
             description = "Compute type (default: ${DEFAULT-VALUE}; bf16 is faster on CPUs with AVX512-BF16, at lower precision).")
@@ -99,9 +73,6 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--xmp", paramLabel = "sidecar|embed", description = "Write keywords as XMP: 'sidecar' (<file>.xmp beside each image) or 'embed' (into JPEGs; others get a sidecar).")
     String xmp;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per encoder call (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
     @Option(names = "--threads", paramLabel = "T", description = "Decoding threads (default: number of CPUs).")
     Integer threads;
 
@@ -113,9 +84,6 @@ final class TagCommand implements Callable<Integer> {
 
     @Option(names = "--no-index", description = "Do not read or write an embedding index.")
     boolean noIndex;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "clipkit's cache directory (models, indexes).")
-    Path cacheDir;
 
     @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970", description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
     long maxPixels;
@@ -130,32 +98,30 @@ final class TagCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        List<String> labels = labels();
-        List<String> templates = ensemble ? PromptTemplates.ensemble()
-                : templatesFile != null ? PromptTemplates.readFile(templatesFile) : PromptTemplates.defaults();
+        List<String> labels = labelOptions.labels();
+        List<String> templates = labelOptions.templates();
         Tagger.Xmp xmpMode = xmp == null ? Tagger.Xmp.NONE : Tagger.Xmp.parse(xmp);
         if (noIndex && index != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
-        Path cache = ClipHome.cacheDir(cacheDir);
-        ModelResolver resolver = new ModelResolver(cache, new Downloader(), Downloader.SILENT, err::println);
-        ModelResolver.Resolved r = resolver.resolve(model, vocab);
         ModelOptions.DType dt;
         try {
             dt = ModelOptions.DType.valueOf(dtype.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32, fp16 or bf16");
         }
-        ModelOptions.Builder mo = ModelOptions.builder().name(r.name()).vocabulary(r.vocabulary()).device(device)
-                .batchSize(batchSize).dtype(dt);
-        if (activation != null) {
-            mo.activation(ModelOptions.Activation.parse(activation));
-        } else {
-            r.activation().ifPresent(mo::activation);
-        }
-        try (ClipModel m = ClipModel.load(r.checkpoint(), mo.build())) {
-            ImagePreprocessor pre = ImagePreprocessor.builder().size(m.info().imageResolution()).maxPixels(maxPixels).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre).labels(labels).templates(templates).topK(topK)
+        modelOptions.checkedOptions();
+        Path cache = modelOptions.cacheDir();
+        ModelResolver.Resolved r = modelOptions.resolver().resolve(modelOptions.model, modelOptions.vocab);
+        ModelOptions o = modelOptions.options(r);
+        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), o.threads(), o.vocabulary(), o.batchSize());
+        int batchSize = modelOptions.batchSize();
+        try (ClipModel m = ModelOptionsMixin.loader.load(r.checkpoint(), o)) {
+            int size = m.info().imageResolution();
+            ImagePreprocessor pre = ImagePreprocessor.builder().size(size).exifRotate(modelOptions.exifRotate())
+                    .maxPixels(maxPixels).build();
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + modelOptions.exifRotate())
+                    .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .decodeTimeout(Duration.ofSeconds(Math.max(1, decodeTimeoutSeconds)));
             includes.forEach(b::include);
@@ -182,21 +148,6 @@ final class TagCommand implements Callable<Integer> {
             summary(err, s);
             return s.anyFailed() ? ClipCommand.EXIT_PARTIAL : 0;
         }
-    }
-
-    private List<String> labels() throws IOException {
-        List<String> all = new ArrayList<>();
-        if (labelsCsv != null) {
-            all.addAll(Labels.parseCsv(labelsCsv));
-        }
-        all.addAll(labelList);
-        if (labelsFile != null) {
-            all.addAll(Labels.readFile(labelsFile));
-        }
-        if (all.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Give labels: --labels A,B,..., --label L or --labels-file F");
-        }
-        return Labels.check(all);
     }
 
     private static String safe(String name) {

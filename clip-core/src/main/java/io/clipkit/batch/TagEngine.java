@@ -102,7 +102,7 @@ public final class TagEngine {
                         listener::warning);
                 EmbeddingCache cache = s.index() == null ? null
                         : EmbeddingCache.open(s.index(), info.checkpointSha256(), info.name(), ranker.dim(),
-                                "size=" + s.preprocessor().size());
+                                s.preprocessingKey());
                 ResultLog log = s.output() == null ? null
                         : ResultLog.open(s.output(), s.force(), info.name(), info.checkpointSha256())) {
             long t1 = System.nanoTime();

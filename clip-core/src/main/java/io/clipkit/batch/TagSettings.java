@@ -11,6 +11,7 @@ import java.util.List;
 public record TagSettings(
         ClipModel model,
         ImagePreprocessor preprocessor,
+        String preprocessingKey,
         List<String> labels,
         List<String> templates,
         int topK,
