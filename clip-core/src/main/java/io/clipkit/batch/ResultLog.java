@@ -88,27 +88,32 @@ public final class ResultLog implements AutoCloseable {
             }
         } else {
             boolean tornTail = endsTorn(file);
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i);
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = JSON.readTree(line);
-                } catch (IOException e) {
-                    n = null;
-                }
-                if (n == null || !n.isObject() || !n.hasNonNull("path") || !n.hasNonNull("status")) {
-                    if (tornTail && i == lines.size() - 1) {
-                        continue; // the record a killed run was writing: cut and redone
+            // Streamed: a million records must not be held as text.
+            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                String next = r.readLine();
+                for (int i = 0; next != null; i++) {
+                    String line = next;
+                    next = r.readLine();
+                    boolean last = next == null;
+                    if (line.isBlank()) {
+                        continue;
                     }
-                    throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
-                            + " resumable; pass another --out, or --force to start it afresh");
+                    JsonNode n;
+                    try {
+                        n = JSON.readTree(line);
+                    } catch (IOException e) {
+                        n = null;
+                    }
+                    if (n == null || !n.isObject() || !n.hasNonNull("path") || !n.hasNonNull("status")) {
+                        if (tornTail && last) {
+                            continue; // the record a killed run was writing: cut and redone
+                        }
+                        throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
+                                + " resumable; pass another --out, or --force to start it afresh");
+                    }
+                    addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
+                            n.get("status").asText());
                 }
-                addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
-                        n.get("status").asText());
             }
         }
         return prior;
