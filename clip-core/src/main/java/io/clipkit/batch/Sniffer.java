@@ -37,6 +37,92 @@ final class Sniffer {
         return null;
     }
 
+    /**
+     * Width and height from the header, without decoding; null when unknown (TIFF, odd files).
+     * JPEG needs a scan for its frame header, which follows the metadata segments.
+     */
+    static long[] dimensions(java.nio.file.Path file, String format, byte[] h, int n) throws java.io.IOException {
+        switch (format) {
+            case "png":
+                return n >= 24 ? new long[] {be32(h, 16), be32(h, 20)} : null;
+            case "gif":
+                return n >= 10 ? new long[] {le16(h, 6), le16(h, 8)} : null;
+            case "bmp":
+                return n >= 26 ? new long[] {Math.abs((long) (int) le32(h, 18)), Math.abs((long) (int) le32(h, 22))} : null;
+            case "webp":
+                if (n >= 30 && h[12] == 'V' && h[13] == 'P' && h[14] == '8') {
+                    if (h[15] == 'X') {
+                        return new long[] {1 + (le32(h, 24) & 0xFFFFFF), 1 + ((le32(h, 27)) & 0xFFFFFF)};
+                    }
+                    if (h[15] == ' ') {
+                        return new long[] {le16(h, 26) & 0x3FFF, le16(h, 28) & 0x3FFF};
+                    }
+                    if (h[15] == 'L') {
+                        long b = le32(h, 21);
+                        return new long[] {1 + (b & 0x3FFF), 1 + ((b >> 14) & 0x3FFF)};
+                    }
+                }
+                return null;
+            case "jpeg":
+                return jpegDimensions(file);
+            default:
+                return null;
+        }
+    }
+
+    private static long[] jpegDimensions(java.nio.file.Path file) throws java.io.IOException {
+        try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 16)) {
+            if (in.read() != 0xFF || in.read() != 0xD8) {
+                return null;
+            }
+            long read = 2;
+            while (read < (1 << 22)) {
+                int b = in.read();
+                while (b == 0xFF) {
+                    b = in.read();
+                }
+                if (b < 0) {
+                    return null;
+                }
+                int marker = b;
+                if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+                    continue;
+                }
+                int len = (in.read() << 8) | in.read();
+                if (len < 2) {
+                    return null;
+                }
+                boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+                if (sof) {
+                    in.read(); // precision
+                    long hgt = (in.read() << 8) | in.read();
+                    long wid = (in.read() << 8) | in.read();
+                    return new long[] {wid, hgt};
+                }
+                if (marker == 0xDA || marker == 0xD9) {
+                    return null;
+                }
+                in.skipNBytes(len - 2);
+                read += len + 2;
+            }
+            return null;
+        } catch (java.io.EOFException e) {
+            return null;
+        }
+    }
+
+    private static long be32(byte[] h, int o) {
+        return ((long) u(h[o]) << 24) | (u(h[o + 1]) << 16) | (u(h[o + 2]) << 8) | u(h[o + 3]);
+    }
+
+    private static long le32(byte[] h, int o) {
+        return ((long) u(h[o + 3]) << 24) | (u(h[o + 2]) << 16) | (u(h[o + 1]) << 8) | u(h[o]);
+    }
+
+    private static long le16(byte[] h, int o) {
+        return (u(h[o + 1]) << 8) | u(h[o]);
+    }
+
     /** A short description of what a non-image file looks like. */
     static String describeNonImage(byte[] h, int n) {
         String s = new String(h, 0, n, StandardCharsets.ISO_8859_1).stripLeading().toLowerCase(Locale.ROOT);

@@ -53,8 +53,30 @@ public final class TagEngine {
     private final TagSettings s;
     private final AtomicLong preprocessCalls = new AtomicLong();
 
+    /** Heap to spend on decoding at once (MB): most of the heap, the rest is the pipeline's. */
+    private final int memoryBudgetMb;
+    private final java.util.concurrent.Semaphore memory;
+
     public TagEngine(TagSettings settings) {
+        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)));
+    }
+
+    TagEngine(TagSettings settings, int memoryBudgetMb) {
         this.s = settings;
+        this.memoryBudgetMb = memoryBudgetMb;
+        this.memory = new java.util.concurrent.Semaphore(memoryBudgetMb, true);
+    }
+
+    /**
+     * Heap a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
+     * converted copy (4 more), in MB. Unknown sizes (TIFF) count as a quarter of the budget.
+     */
+    private int memoryNeedMb(long[] dims, long fileSize) {
+        if (dims == null || dims[0] <= 0 || dims[1] <= 0) {
+            return Math.max(1, memoryBudgetMb / 4);
+        }
+        long mb = dims[0] * dims[1] * 8 / (1 << 20);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, mb));
     }
 
     private enum ItemKind {
@@ -292,11 +314,34 @@ public final class TagEngine {
                     return new Item(p, ItemKind.EMBEDDED, TagResult.Status.OK, "", size, mtime, abs, hash, format, null, v, false);
                 }
             }
-            preprocessCalls.incrementAndGet();
-            float[] chw = preprocess(p);
+            long[] dims = Sniffer.dimensions(p, format, head, n);
+            int need = memoryNeedMb(dims, size);
+            boolean overPixelLimit = dims != null && dims[0] * dims[1] > io.clipkit.ImagePreprocessor.DEFAULT_MAX_PIXELS;
+            if (overPixelLimit) {
+                // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
+                // raised on purpose): let it say so, with the whole budget held so it runs alone.
+                need = memoryBudgetMb;
+            } else if (need > memoryBudgetMb) {
+                return Item.record(p, TagResult.Status.ERROR, String.format(java.util.Locale.ROOT,
+                        "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
+                                + " (%,d MB); run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)",
+                        dims[0], dims[1], dims[0] * dims[1], need, memoryBudgetMb), size, mtime);
+            }
+            float[] chw;
+            // Large images decode one at a time, small ones in parallel: a fair semaphore of megabytes.
+            memory.acquire(need);
+            try {
+                preprocessCalls.incrementAndGet();
+                chw = preprocess(p);
+            } finally {
+                memory.release(need);
+            }
             return new Item(p, ItemKind.PIXELS, TagResult.Status.OK, "", size, mtime, abs, hash, format, chw, null, false);
         } catch (IndexFailure e) {
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Item.record(p, TagResult.Status.ERROR, "decoding was cancelled", size, mtime);
         } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             return Item.record(p, TagResult.Status.ERROR, Failures.describe(e), size, mtime);
         }
