@@ -1,18 +1,250 @@
 package io.clipkit.cli;
 
+import io.clipkit.ClipModel;
+import io.clipkit.ImagePreprocessor;
+import io.clipkit.ModelOptions;
+import io.clipkit.TagResult;
+import io.clipkit.TagSummary;
+import io.clipkit.Tagger;
+import io.clipkit.batch.ResultLog;
+import io.clipkit.registry.ModelResolver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code clip tag}. (Placeholder until implemented.) */
-@Command(name = "tag", description = "Tag folders of photos in batch, resumably.", mixinStandardHelpOptions = true)
+/**
+ * {@code clip tag}: tags folders of photos in batch, resumably, with an embedding index and
+ * optional XMP keywords.
+ */
+@Command(name = "tag", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tag folders of photos in batch: one record per file (JSON Lines, or CSV by --out extension), "
+                + "written as it goes; rerun the same command to resume.",
+            "Exit codes: 0 every file tagged (or skipped as not a file), 3 some files failed (their records say why), "
+                + "1 fatal error, 2 usage error."},
+        footer = {"", "Examples:", "  clip tag ~/Pictures -r --labels beach,mountain,city --out tags.jsonl",
+            "  clip tag ~/Pictures -r --labels-file labels.txt --xmp sidecar --min-score 0.2 --out tags.csv"})
 final class TagCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Parameters(arity = "1..*", paramLabel = "DIR|FILE", description = "Folders to search and image files to tag.")
+    List<Path> inputs;
+
+    @Mixin LabelOptionsMixin labelOptions;
+
+    @Mixin ModelOptionsMixin modelOptions;
+
+    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
+            description = "Compute type (default: ${DEFAULT-VALUE}; bf16 is faster on CPUs with AVX512-BF16, at lower precision).")
+    String dtype;
+
+    @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
+    boolean recursive;
+
+    @Option(names = "--include", paramLabel = "GLOB", description = "Only matching files (on the name, or the path below the folder if it has a /). Default: image extensions.")
+    List<String> includes = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Leave out matching files and folders.")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Results file: .jsonl (JSON Lines) or .csv. Without it, JSON Lines go to stdout (no resume).")
+    Path out;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "Labels kept per file (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--min-score", paramLabel = "S", defaultValue = "0", description = "Leave out labels with a lower probability, in records and XMP (default: ${DEFAULT-VALUE}).")
+    float minScore;
+
+    @Option(names = "--xmp", paramLabel = "sidecar|embed", description = "Write keywords as XMP: 'sidecar' (<file>.xmp beside each image) or 'embed' (into JPEGs; others get a sidecar).")
+    String xmp;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Decoding threads (default: number of CPUs).")
+    Integer threads;
+
+    @Option(names = "--force", description = "Redo every file: start the output afresh instead of resuming.")
+    boolean force;
+
+    @Option(names = "--index", paramLabel = "FILE", description = "Embedding index (SQLite) to use (default: one per model in the cache directory).")
+    Path index;
+
+    @Option(names = "--no-index", description = "Do not read or write an embedding index.")
+    boolean noIndex;
+
+    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970", description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--decode-timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Give up on a file whose decoding takes longer (default: ${DEFAULT-VALUE}).")
+    long decodeTimeoutSeconds;
+
+    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "10", hidden = true,
+            description = "Seconds between progress lines when stderr is not a terminal.")
+    double progressInterval;
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("clip tag: not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> labels = labelOptions.labels();
+        List<String> templates = labelOptions.templates();
+        Tagger.Xmp xmpMode = xmp == null ? Tagger.Xmp.NONE : Tagger.Xmp.parse(xmp);
+        if (noIndex && index != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
+        }
+        ModelOptions.DType dt;
+        try {
+            dt = ModelOptions.DType.valueOf(dtype.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32, fp16 or bf16");
+        }
+        modelOptions.checkedOptions();
+        Path cache = modelOptions.cacheDir();
+        ModelResolver.Resolved r = modelOptions.resolver().resolve(modelOptions.model, modelOptions.vocab);
+        ModelOptions o = modelOptions.options(r);
+        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), o.threads(), o.vocabulary(), o.batchSize());
+        int batchSize = modelOptions.batchSize();
+        try (ClipModel m = ModelOptionsMixin.loader.load(r.checkpoint(), o)) {
+            int size = m.info().imageResolution();
+            ImagePreprocessor pre = ImagePreprocessor.builder().size(size).exifRotate(modelOptions.exifRotate())
+                    .maxPixels(maxPixels).build();
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + modelOptions.exifRotate())
+                    .labels(labels).templates(templates).topK(topK)
+                    .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
+                    .decodeTimeout(Duration.ofSeconds(Math.max(1, decodeTimeoutSeconds)));
+            includes.forEach(b::include);
+            excludes.forEach(b::exclude);
+            if (threads != null) {
+                b.threads(threads);
+            }
+            if (out != null) {
+                b.output(out);
+            }
+            if (!noIndex) {
+                String sha = m.info().checkpointSha256();
+                b.index(index != null ? index
+                        : cache.resolve("embeddings").resolve(safe(m.info().name()) + "-"
+                                + sha.substring(0, Math.min(16, sha.length())) + ".sqlite"));
+            }
+            Progress progress = new Progress(out == null ? new PrintWriter(spec.commandLine().getOut(), true) : null, m);
+            TagSummary s;
+            try {
+                s = b.build().run(inputs, progress);
+            } finally {
+                progress.close();
+            }
+            summary(err, s);
+            return s.anyFailed() ? ClipCommand.EXIT_PARTIAL : 0;
+        }
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private void summary(PrintWriter err, TagSummary s) {
+        err.printf(Locale.ROOT, "clip tag: %d ok, %d failed, %d skipped, %d already done (%d of them failed) in %.2f s"
+                + " (%.1f files/s; %d images encoded, %d from the index; setup %.1f s)%n", s.ok(), s.failed(), s.skipped(),
+                s.resumed(), s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits(),
+                s.setup().toNanos() / 1e9);
+        err.printf(Locale.ROOT, "clip tag: model %s (sha256 %s), %d prompt template(s), device %s%s%n", s.provenance().model(),
+                s.provenance().checkpointSha256(), s.provenance().templates().size(), s.provenance().device(),
+                out != null ? "; results in " + out : "");
+        err.flush();
+    }
+
+    /** Progress on stderr: a bar on a terminal, a line every few seconds otherwise. */
+    private final class Progress implements Tagger.Listener, AutoCloseable {
+        private final PrintWriter stdout;
+        private final ResultLog.JsonFormat json;
+        private final PrintWriter err = spec.commandLine().getErr();
+        private final ProgressBar bar;
+        private final long start = System.nanoTime();
+        private long lastLine = System.nanoTime();
+        private long done;
+        private long failed;
+        private long total;
+        private boolean totalKnown;
+
+        Progress(PrintWriter stdout, ClipModel m) {
+            this.stdout = stdout;
+            this.json = new ResultLog.JsonFormat(m.info().name(), m.info().checkpointSha256());
+            this.bar = System.console() != null ? new ProgressBarBuilder().setTaskName("tag")
+                    .setStyle(ProgressBarStyle.ASCII).setInitialMax(-1).showSpeed().setUnit(" files", 1).build() : null;
+        }
+
+        @Override
+        public void discovered(long files, boolean complete) {
+            total = files;
+            totalKnown = complete;
+            if (bar != null) {
+                bar.maxHint(complete ? files : -1);
+            }
+        }
+
+        @Override
+        public void result(TagResult r) {
+            done++;
+            if (r.status() == TagResult.Status.ERROR) {
+                failed++;
+            }
+            if (stdout != null) {
+                try {
+                    stdout.print(json.line(r));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                stdout.flush();
+            }
+            tick();
+        }
+
+        @Override
+        public void resumed(Path path) {
+            done++;
+            tick();
+        }
+
+        @Override
+        public void warning(String message) {
+            err.println("clip tag: warning: " + message);
+        }
+
+        private void tick() {
+            if (bar != null) {
+                bar.stepTo(done);
+                bar.setExtraMessage(failed > 0 ? failed + " failed" : "");
+                return;
+            }
+            long now = System.nanoTime();
+            if ((now - lastLine) / 1e9 >= progressInterval) {
+                lastLine = now;
+                double secs = (now - start) / 1e9;
+                double rate = done / Math.max(secs, 1e-9);
+                String of = totalKnown ? "/" + total : " (" + total + "+ found)";
+                String eta = totalKnown && rate > 0 ? String.format(Locale.ROOT, ", ETA %.0f s", (total - done) / rate) : "";
+                err.printf(Locale.ROOT, "clip tag: %d%s files, %.1f files/s, %d failed%s%n", done, of, rate, failed, eta);
+                err.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
     }
 }

@@ -1,0 +1,50 @@
+package io.clipkit.batch;
+
+import io.clipkit.ImageDecodeException;
+import java.io.EOFException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/** Turns exceptions into the short specific reasons written to error records. */
+final class Failures {
+    private Failures() {}
+
+    static String describe(Throwable e) {
+        if (e instanceof ImageDecodeException ide) {
+            return ide.reason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "file disappeared before it could be read (deleted or moved)";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a folder";
+        }
+        if (e instanceof FileSystemException fse) {
+            String r = fse.getReason();
+            if (r != null && r.toLowerCase(java.util.Locale.ROOT).contains("too many levels of symbolic links")) {
+                return "symbolic link loop";
+            }
+            return r != null ? r : fse.getClass().getSimpleName();
+        }
+        if (e instanceof EOFException) {
+            return "truncated file (unexpected end of data)";
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory while decoding (image too large for the heap)";
+        }
+        if (e instanceof StackOverflowError) {
+            return "decoder recursion too deep (malformed file)";
+        }
+        String m = e.getMessage();
+        String type = e.getClass().getSimpleName();
+        if (m == null || m.isBlank()) {
+            return type;
+        }
+        return e instanceof java.io.IOException ? m : type + ": " + m;
+    }
+}
