@@ -10,6 +10,7 @@ import io.clipkit.ImagePreprocessor;
 import io.clipkit.LabelScore;
 import io.clipkit.Provenance;
 import io.clipkit.ZeroShotClassifier;
+import io.clipkit.util.Trace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -32,7 +33,10 @@ import picocli.CommandLine.Spec;
             "Prints a table per image, or with --json one JSON line per image. A bad image is reported on stderr "
                     + "and the others are still classified (exit 1). For folders of photos use 'clip tag'."})
 final class ClassifyCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Jackson takes ~0.1 s to initialize: only when --json is used (picocli loads every command class). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Spec CommandSpec spec;
 
@@ -54,6 +58,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Trace.mark("classify: parsed");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         for (Path p : images) {
@@ -87,6 +92,7 @@ final class ClassifyCommand implements Callable<Integer> {
         int failed = 0;
         try (ClipModel model = modelOptions.load();
              ZeroShotClassifier classifier = builder.model(model).build()) {
+            Trace.mark("classify: labels embedded");
             ImagePreprocessor pre = modelOptions.preprocessor(model);
             int batch = modelOptions.batchSize();
             List<Path> names = new ArrayList<>(batch);
@@ -95,6 +101,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 Path p = images.get(i);
                 try {
                     pixels.add(pre.preprocess(p));
+                    Trace.mark("classify: preprocessed " + p);
                     names.add(p);
                 } catch (IOException e) {
                     failed++;
@@ -103,6 +110,9 @@ final class ClassifyCommand implements Callable<Integer> {
                 }
                 if (names.size() == batch || (i == images.size() - 1 && !names.isEmpty())) {
                     float[][] emb = model.encodePreprocessed(pixels, true);
+                    Trace.mark("TMP again");
+                    emb = model.encodePreprocessed(pixels, true);
+                    Trace.mark("classify: images encoded");
                     for (Classification c : classifier.classifyEmbeddings(names, emb)) {
                         print(out, c);
                     }
@@ -112,6 +122,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 }
             }
         }
+        Trace.mark("classify: done");
         return failed == 0 ? 0 : 1;
     }
 
@@ -130,7 +141,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, Classification c) throws IOException {
         if (json) {
-            out.println(JSON.writeValueAsString(toJson(c)));
+            out.println(Json.MAPPER.writeValueAsString(toJson(c)));
             return;
         }
         Provenance pv = c.provenance();
@@ -145,7 +156,7 @@ final class ClassifyCommand implements Callable<Integer> {
     /** One result as the JSON line documented in the README. */
     static ObjectNode toJson(Classification c) {
         Provenance pv = c.provenance();
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("image", c.image().map(Path::toString).orElse(null));
         o.put("model", pv.model());
         ArrayNode arr = o.putArray("labels");

@@ -97,7 +97,11 @@ public final class ModelOptionsMixin {
     /** Resolves and loads the model. */
     public ClipModel load() throws IOException {
         checkedOptions();
-        ModelResolver.Resolved r = resolver().resolve(model, vocab);
+        io.clipkit.util.Trace.mark("TMP resolver");
+        ModelResolver rs = resolver();
+        io.clipkit.util.Trace.mark("TMP resolver built");
+        ModelResolver.Resolved r = rs.resolve(model, vocab);
+        io.clipkit.util.Trace.mark("TMP resolved");
         return loader.load(r.checkpoint(), options(r));
     }
 
