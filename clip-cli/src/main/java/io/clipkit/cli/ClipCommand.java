@@ -70,9 +70,6 @@ public final class ClipCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        io.clipkit.util.Trace.mark("TMP main");
-        CommandLine cl = commandLine();
-        io.clipkit.util.Trace.mark("TMP commandLine built");
-        System.exit(cl.execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

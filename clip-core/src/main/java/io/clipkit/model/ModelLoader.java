@@ -48,7 +48,7 @@ public final class ModelLoader {
         ExecutorService pool = Executors.newFixedThreadPool(2, ModelLoader::daemon);
         boolean loaded = false;
         try {
-            pool.submit(ModelLoader::startNatives);
+            startNativesInBackground();
             Future<String> hash = pool.submit(() -> Checkpoint.sha256(file));
             Future<ClipTokenizer> tokenizer = pool.submit(() -> DjlClipModel.loadTokenizer(options, file));
             Trace.mark("load: reading " + file);
@@ -72,6 +72,18 @@ public final class ModelLoader {
         Thread t = new Thread(r, "clipkit-load");
         t.setDaemon(true);
         return t;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean NATIVES_STARTING = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts libtorch and OpenBLAS on a background thread (once per JVM), so that a {@link #load}
+     * that follows finds them ready; a caller that is about to load a model can call it early.
+     */
+    public static void startNativesInBackground() {
+        if (NATIVES_STARTING.compareAndSet(false, true)) {
+            daemon(ModelLoader::startNatives).start();
+        }
     }
 
     /** Starts the engine and probes OpenBLAS; a failure shows again, with its message, when the loader needs them. */

@@ -48,7 +48,6 @@ final class Transformer {
                         ? blocks[i].forward(x, mask, heads, activation)
                         : blocks[i].forwardAt(x, mask != null, pick, heads, activation);
                 y.attach(owner);
-                io.clipkit.util.Trace.mark("TMP block " + i);
                 x = y;
             }
         }

@@ -50,7 +50,6 @@ final class VisionTransformer implements ImageEncoder {
             x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
             x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
         }
-        io.clipkit.util.Trace.mark("TMP conv");
         NDArray clsToken = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).addi(classEmbedding);
         x = Nn.concat(clsToken, x, 1).addi(positional);
         x = Nn.layerNorm(x, lnPreW, lnPreB);
