@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -74,7 +75,7 @@ public final class ModelLoader {
         return t;
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean NATIVES_STARTING = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean NATIVES_STARTING = new AtomicBoolean();
 
     /**
      * Starts libtorch and OpenBLAS on a background thread (once per JVM), so that a {@link #load}
