@@ -10,14 +10,20 @@ import io.clipkit.ImagePreprocessor;
 import io.clipkit.LabelScore;
 import io.clipkit.Provenance;
 import io.clipkit.ZeroShotClassifier;
+import io.clipkit.util.Trace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +38,10 @@ import picocli.CommandLine.Spec;
             "Prints a table per image, or with --json one JSON line per image. A bad image is reported on stderr "
                     + "and the others are still classified (exit 1). For folders of photos use 'clip tag'."})
 final class ClassifyCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Jackson takes ~0.1 s to initialize: only when --json is used (picocli loads every command class). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Spec CommandSpec spec;
 
@@ -54,6 +63,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Trace.mark("classify: parsed");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         for (Path p : images) {
@@ -85,16 +95,19 @@ final class ClassifyCommand implements Callable<Integer> {
         modelOptions.checkedOptions();
 
         int failed = 0;
+        int batch = modelOptions.batchSize();
         try (ClipModel model = modelOptions.load();
+             // Images are decoded and resized on a background thread, up to one batch ahead: the
+             // first batch while the labels are embedded, the next ones while a batch is encoded.
+             Prefetch prefetch = new Prefetch(modelOptions.preprocessor(model), images, batch);
              ZeroShotClassifier classifier = builder.model(model).build()) {
-            ImagePreprocessor pre = modelOptions.preprocessor(model);
-            int batch = modelOptions.batchSize();
+            Trace.mark("classify: labels embedded");
             List<Path> names = new ArrayList<>(batch);
             List<float[]> pixels = new ArrayList<>(batch);
             for (int i = 0; i < images.size(); i++) {
                 Path p = images.get(i);
                 try {
-                    pixels.add(pre.preprocess(p));
+                    pixels.add(prefetch.next());
                     names.add(p);
                 } catch (IOException e) {
                     failed++;
@@ -103,6 +116,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 }
                 if (names.size() == batch || (i == images.size() - 1 && !names.isEmpty())) {
                     float[][] emb = model.encodePreprocessed(pixels, true);
+                    Trace.mark("classify: images encoded");
                     for (Classification c : classifier.classifyEmbeddings(names, emb)) {
                         print(out, c);
                     }
@@ -112,7 +126,69 @@ final class ClassifyCommand implements Callable<Integer> {
                 }
             }
         }
+        Trace.mark("classify: done");
         return failed == 0 ? 0 : 1;
+    }
+
+    /** Preprocesses the images in order on one daemon thread, at most {@code window} images ahead of {@link #next}. */
+    static final class Prefetch implements AutoCloseable {
+        private final ImagePreprocessor pre;
+        private final List<Path> images;
+        private final int window;
+        private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "clipkit-images");
+            t.setDaemon(true);
+            return t;
+        });
+        private final ArrayDeque<Future<float[]>> ahead = new ArrayDeque<>();
+        private int submitted;
+
+        Prefetch(ImagePreprocessor pre, List<Path> images, int window) {
+            this.pre = pre;
+            this.images = images;
+            this.window = window;
+            fill();
+        }
+
+        private void fill() {
+            while (submitted < images.size() && ahead.size() < window) {
+                Path p = images.get(submitted++);
+                ahead.add(worker.submit(() -> {
+                    float[] px = pre.preprocess(p);
+                    Trace.mark("classify: preprocessed " + p);
+                    return px;
+                }));
+            }
+        }
+
+        /** The next image's pixels, or the exception its preprocessing threw. */
+        float[] next() throws IOException {
+            Future<float[]> f = ahead.remove();
+            fill();
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading images");
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) {
+                    throw io;
+                }
+                if (c instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (c instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(c);
+            }
+        }
+
+        @Override
+        public void close() {
+            worker.shutdownNow();
+        }
     }
 
     static String describe(Path p, IOException e) {
@@ -130,7 +206,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, Classification c) throws IOException {
         if (json) {
-            out.println(JSON.writeValueAsString(toJson(c)));
+            out.println(Json.MAPPER.writeValueAsString(toJson(c)));
             return;
         }
         Provenance pv = c.provenance();
@@ -145,7 +221,7 @@ final class ClassifyCommand implements Callable<Integer> {
     /** One result as the JSON line documented in the README. */
     static ObjectNode toJson(Classification c) {
         Provenance pv = c.provenance();
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("image", c.image().map(Path::toString).orElse(null));
         o.put("model", pv.model());
         ArrayNode arr = o.putArray("labels");

@@ -3,6 +3,7 @@ package io.clipkit.cli;
 import io.clipkit.ClipModel;
 import io.clipkit.ImagePreprocessor;
 import io.clipkit.ModelOptions;
+import io.clipkit.model.ModelLoader;
 import io.clipkit.registry.ClipHome;
 import io.clipkit.registry.Downloader;
 import io.clipkit.registry.ModelResolver;
@@ -24,7 +25,9 @@ public final class ModelOptionsMixin {
         ClipModel load(Path checkpoint, ModelOptions options) throws IOException;
     }
 
-    static volatile Loader loader = ClipModel::load;
+    private static final Loader DEFAULT_LOADER = ClipModel::load;
+
+    static volatile Loader loader = DEFAULT_LOADER;
 
     @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
@@ -97,6 +100,9 @@ public final class ModelOptionsMixin {
     /** Resolves and loads the model. */
     public ClipModel load() throws IOException {
         checkedOptions();
+        if (loader == DEFAULT_LOADER) {
+            ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
+        }
         ModelResolver.Resolved r = resolver().resolve(model, vocab);
         return loader.load(r.checkpoint(), options(r));
     }

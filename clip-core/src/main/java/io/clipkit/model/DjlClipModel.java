@@ -15,7 +15,10 @@ import io.clipkit.registry.ClipHome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import io.clipkit.util.Trace;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -37,10 +40,11 @@ final class DjlClipModel implements ClipModel {
     // Calls hold the read lock, close() the write lock: weights are never freed under a running call.
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile ClipTokenizer tokenizer;
+    private final Future<ClipTokenizer> preloadedTokenizer; // loaded during the model load, or null
     private volatile ImagePreprocessor preprocessor;
 
     DjlClipModel(ModelInfo info, ModelOptions options, Path checkpoint, NDManager manager, ImageEncoder image,
-            TextTransformer text, float logitScale, DataType computeType) {
+            TextTransformer text, float logitScale, DataType computeType, Future<ClipTokenizer> preloadedTokenizer) {
         this.info = info;
         this.options = options;
         this.checkpoint = checkpoint;
@@ -49,6 +53,7 @@ final class DjlClipModel implements ClipModel {
         this.text = text;
         this.logitScale = logitScale;
         this.computeType = computeType;
+        this.preloadedTokenizer = preloadedTokenizer;
     }
 
     @Override
@@ -63,18 +68,42 @@ final class DjlClipModel implements ClipModel {
             synchronized (this) {
                 t = tokenizer;
                 if (t == null) {
-                    try {
-                        Path vocab = ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint,
-                                ClipHome.cacheDir(null));
-                        t = ClipTokenizer.load(vocab);
-                    } catch (IOException e) {
-                        throw new ClipException(e.getMessage(), e);
-                    }
+                    t = preloadedTokenizer != null ? preloaded() : loadTokenizer(options, checkpoint);
                     tokenizer = t;
                 }
             }
         }
         return t;
+    }
+
+    /** The model's tokenizer: the vocabulary given in the options, else beside the checkpoint, else in the cache. */
+    static ClipTokenizer loadTokenizer(ModelOptions options, Path checkpoint) {
+        try {
+            Path vocab = ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint, ClipHome.cacheDir(null));
+            ClipTokenizer t = ClipTokenizer.load(vocab);
+            Trace.mark("tokenizer loaded");
+            return t;
+        } catch (IOException e) {
+            throw new ClipException(e.getMessage(), e);
+        }
+    }
+
+    private ClipTokenizer preloaded() {
+        try {
+            return preloadedTokenizer.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClipException("interrupted while loading the tokenizer", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new ClipException("loading the tokenizer failed: " + c, c);
+        }
     }
 
     @Override

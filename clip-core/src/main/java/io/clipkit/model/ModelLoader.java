@@ -10,7 +10,10 @@ import io.clipkit.ModelOptions;
 import io.clipkit.engine.Engines;
 import io.clipkit.model.checkpoint.Checkpoint;
 import io.clipkit.model.checkpoint.TensorData;
+import io.clipkit.util.Trace;
+import io.clipkit.ClipTokenizer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -32,9 +41,78 @@ public final class ModelLoader {
 
     public static ClipModel load(Path checkpoint, ModelOptions options) throws IOException {
         Path file = resolve(checkpoint);
-        Checkpoint ckpt = Checkpoint.read(file);
         String name = options.name().isEmpty() ? stripExtension(file.getFileName().toString()) : options.name();
-        return build(ckpt, file, name, options);
+        // Independent start-up work overlaps the reading of the weights: starting libtorch and
+        // OpenBLAS (~0.3 s), hashing the file (~0.3 s for ViT-B/32) and loading the tokenizer (~0.2 s).
+        // Errors surface where they did when this was sequential: the hash's from load(), the
+        // tokenizer's from tokenizer().
+        ExecutorService pool = Executors.newFixedThreadPool(2, ModelLoader::daemon);
+        boolean loaded = false;
+        try {
+            startNativesInBackground();
+            Future<String> hash = pool.submit(() -> Checkpoint.sha256(file));
+            Future<ClipTokenizer> tokenizer = pool.submit(() -> DjlClipModel.loadTokenizer(options, file));
+            Trace.mark("load: reading " + file);
+            Checkpoint ckpt = Checkpoint.readUnhashed(file);
+            Trace.mark("load: read");
+            ClipModel model = build(ckpt, file, name, options, () -> join(hash), tokenizer);
+            loaded = true;
+            return model;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            if (loaded) {
+                pool.shutdown(); // the tokenizer may still be loading
+            } else {
+                pool.shutdownNow(); // stops the hashing of a file that failed to load
+            }
+        }
+    }
+
+    private static Thread daemon(Runnable r) {
+        Thread t = new Thread(r, "clipkit-load");
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static final AtomicBoolean NATIVES_STARTING = new AtomicBoolean();
+
+    /**
+     * Starts libtorch and OpenBLAS on a background thread (once per JVM), so that a {@link #load}
+     * that follows finds them ready; a caller that is about to load a model can call it early.
+     */
+    public static void startNativesInBackground() {
+        if (NATIVES_STARTING.compareAndSet(false, true)) {
+            daemon(ModelLoader::startNatives).start();
+        }
+    }
+
+    /** Starts the engine and probes OpenBLAS; a failure shows again, with its message, when the loader needs them. */
+    private static void startNatives() {
+        try {
+            Engines.pytorch();
+            Blas.usable();
+            Trace.mark("load: natives started");
+        } catch (RuntimeException | LinkageError e) {
+            // reported by the loading thread's own call
+        }
+    }
+
+    private static String join(Future<String> hash) {
+        try {
+            return hash.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClipException("interrupted while hashing the checkpoint", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ClipException("hashing the checkpoint failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** A file as is; a folder must hold exactly one checkpoint file. */
@@ -62,6 +140,15 @@ public final class ModelLoader {
     }
 
     static ClipModel build(Checkpoint ckpt, Path file, String name, ModelOptions options) {
+        return build(ckpt, file, name, options, ckpt::sha256, null);
+    }
+
+    /**
+     * @param sha256 the file's hash, asked for once the weights are in place
+     * @param tokenizer the tokenizer being loaded, or null to load it on first use
+     */
+    static ClipModel build(Checkpoint ckpt, Path file, String name, ModelOptions options, Supplier<String> sha256,
+            Future<ClipTokenizer> tokenizer) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, TensorData> e : ckpt.tensors().entrySet()) {
             shapes.put(e.getKey(), e.getValue().shape());
@@ -83,6 +170,7 @@ public final class ModelLoader {
             case BF16 -> DataType.BFLOAT16;
         };
         NDManager manager = Engines.pytorch().newBaseManager(device);
+        Trace.mark("load: engine started");
         try {
             Weights w = new Weights(ckpt.tensors(), manager, type);
             ImageEncoder image = c.vit()
@@ -90,12 +178,14 @@ public final class ModelLoader {
                     : new ModifiedResNet(w, c);
             TextTransformer text = new TextTransformer(w, c, options.activation());
             float logitScale = (float) Math.exp(w.getFloat("logit_scale").getFloat());
+            Trace.mark("load: weights in libtorch");
             manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
             ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
-                    ckpt.format(), ckpt.sha256(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype());
-            return new DjlClipModel(info, options, file, manager, image, text, logitScale, type);
+                    ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype());
+            Trace.mark("load: model ready");
+            return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -59,7 +59,9 @@ public final class Downloader {
 
     private static final Map<Path, ReentrantLock> IN_JVM_LOCKS = new ConcurrentHashMap<>();
 
-    private final HttpClient client;
+    // Built on first download: creating an HttpClient initializes TLS (~0.2 s), which a command
+    // that finds its model in the cache should not pay.
+    private volatile HttpClient client;
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final int attempts;
@@ -82,10 +84,23 @@ public final class Downloader {
         this.connectTimeout = Objects.requireNonNull(connectTimeout);
         this.readTimeout = Objects.requireNonNull(readTimeout);
         this.attempts = attempts;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = HttpClient.newBuilder()
+                            .connectTimeout(connectTimeout)
+                            .followRedirects(HttpClient.Redirect.NORMAL)
+                            .build();
+                    client = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -178,7 +193,7 @@ public final class Downloader {
             rb.header("Range", "bytes=" + have + "-");
         }
         FileSink sink = new FileSink(part, have, listener);
-        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(rb.build(), info -> sink.open(info, url));
+        CompletableFuture<HttpResponse<Void>> future = client().sendAsync(rb.build(), info -> sink.open(info, url));
         try {
             while (true) {
                 try {

@@ -143,6 +143,20 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void theConcurrentlyComputedHashIsTheFilesSha256() throws Exception {
+        ModelFixtures.Case c = caseOf(RN);
+        String expected = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(c.checkpoint())));
+        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+            assertEquals(expected, model.info().checkpointSha256());
+        }
+        Checkpoint unhashed = Checkpoint.readUnhashed(c.checkpoint());
+        assertEquals(null, unhashed.sha256());
+        assertEquals(Checkpoint.read(c.checkpoint()).tensors().keySet(), unhashed.tensors().keySet());
+        assertEquals(expected, unhashed.withSha256(Checkpoint.sha256(c.checkpoint())).sha256());
+    }
+
+    @Test
     void badInputsAreCallerErrors() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
         try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {

@@ -25,7 +25,7 @@ import java.util.Map;
  * @param scalars non-tensor entries (may be empty): {@code input_resolution}, {@code context_length},
  *     {@code vocab_size} of OpenAI archives (Long), other integer or float entries of state dicts by key,
  *     safetensors metadata as {@code __metadata__.<key>} strings
- * @param sha256 hex SHA-256 of the file
+ * @param sha256 hex SHA-256 of the file (null only from {@link #readUnhashed})
  */
 public record Checkpoint(String format, Map<String, TensorData> tensors, Map<String, Object> scalars, String sha256) {
     /** Format name of OpenAI-style TorchScript archives. */
@@ -48,6 +48,25 @@ public record Checkpoint(String format, Map<String, TensorData> tensors, Map<Str
      */
     public static Checkpoint read(Path file) throws IOException {
         return CheckpointReader.read(file);
+    }
+
+    /**
+     * Reads a checkpoint like {@link #read} but leaves {@link #sha256()} null: hashing a large file
+     * takes a while, so a loader can run {@link #sha256(Path)} concurrently with using the tensors and
+     * attach the result with {@link #withSha256}.
+     */
+    public static Checkpoint readUnhashed(Path file) throws IOException {
+        return CheckpointReader.read(file, FileSource.WHOLE_MAP_LIMIT, false);
+    }
+
+    /** Hex SHA-256 of a file, as {@link #sha256()} reports it. */
+    public static String sha256(Path file) throws IOException {
+        return CheckpointReader.sha256(file);
+    }
+
+    /** This checkpoint with the given SHA-256 (see {@link #readUnhashed}). */
+    public Checkpoint withSha256(String sha256) {
+        return new Checkpoint(format, tensors, scalars, sha256);
     }
 
     /** The tensor named {@code key}; a {@link ClipException} naming it if absent. */

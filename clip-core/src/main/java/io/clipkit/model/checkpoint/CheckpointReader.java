@@ -22,10 +22,15 @@ final class CheckpointReader {
     private CheckpointReader() {}
 
     static Checkpoint read(Path file) throws IOException {
-        return read(file, FileSource.WHOLE_MAP_LIMIT);
+        return read(file, FileSource.WHOLE_MAP_LIMIT, true);
     }
 
     static Checkpoint read(Path file, long wholeMapLimit) throws IOException {
+        return read(file, wholeMapLimit, true);
+    }
+
+    /** With {@code hash} false the result's sha256 is null (the caller hashes the file itself). */
+    static Checkpoint read(Path file, long wholeMapLimit, boolean hash) throws IOException {
         if (!Files.exists(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such checkpoint file");
         }
@@ -69,7 +74,7 @@ final class CheckpointReader {
                 throw new ClipException(file + ": tensor " + key + " appears twice (once with a module. prefix)");
             }
         }
-        return new Checkpoint(format, tensors, scalars, sha256(file));
+        return new Checkpoint(format, tensors, scalars, hash ? sha256(file) : null);
     }
 
     private interface Reading<T> {
