@@ -240,6 +240,21 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return size;
     }
 
+    /**
+     * A checkpoint with a smaller token table than the vocabulary file (a mismatched pair) would
+     * otherwise fail deep in the encoder with an index error; say what does not match instead.
+     */
+    static void checkVocabulary(ModelInfo info, int[] ids, String what) {
+        int vocab = info.vocabSize();
+        for (int id : ids) {
+            if (vocab > 0 && id >= vocab) {
+                throw new ClipException(what + " has token id " + id + ", but model " + info.name() + " has only "
+                        + vocab + " token embeddings: its checkpoint and the vocabulary file do not belong together "
+                        + "(CLIP's bpe_simple_vocab_16e6.txt.gz needs 49408)");
+            }
+        }
+    }
+
     /** Mean of the normalized prompt embeddings per label, normalized again. */
     static float[][] embedLabels(ClipModel model, List<String> labels, List<String> templates,
                                  int batchSize, Consumer<String> warnings) {
@@ -258,6 +273,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
                         first[0] = "'" + prompt + "' (" + why + ")";
                     }
                 });
+                checkVocabulary(model.info(), tokens[i * t + j], "prompt '" + prompt + "'");
             }
             if (truncated[0] > 0) {
                 warnings.accept((truncated[0] == 1 ? "prompt " + first[0] + " is"

@@ -76,6 +76,13 @@ final class ClassifyCommand implements Callable<Integer> {
                     err.println("clip classify: warning: " + w);
                     err.flush();
                 });
+        // Checked here too so the message names the option, not the builder method.
+        if (topK != null && topK < 1) {
+            throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
+        }
+        if (minScore != null && !(minScore >= 0f && minScore <= 1f)) {
+            throw new IllegalArgumentException("--min-score must be in 0..1, got " + minScore);
+        }
         if (topK != null) {
             builder.topK(topK);
         }

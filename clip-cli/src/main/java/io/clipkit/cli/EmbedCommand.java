@@ -106,12 +106,24 @@ final class EmbedCommand implements Callable<Integer> {
             }
             List<int[]> rows = new ArrayList<>();
             List<String> okTexts = new ArrayList<>();
+            int vocabSize = clip.info().vocabSize();
             for (String text : texts) {
                 try {
-                    rows.add(clip.tokenizer().encodeForModel(text, clip.info().contextLength(), false));
+                    int[] row = clip.tokenizer().encodeForModel(text, clip.info().contextLength(), false);
+                    int bad = java.util.Arrays.stream(row).filter(id -> id >= vocabSize).findFirst().orElse(-1);
+                    if (bad >= 0) {
+                        // A mismatched checkpoint/vocabulary pair: name it, not the encoder's index check.
+                        err.println("clip embed: text \"" + abbreviate(text) + "\" has token id " + bad + ", but model "
+                                + clip.info().name() + " has only " + vocabSize + " token embeddings: its checkpoint and "
+                                + "the vocabulary file do not belong together");
+                        failed++;
+                        continue;
+                    }
+                    rows.add(row);
                     okTexts.add(text);
                 } catch (IllegalArgumentException e) {
-                    err.println("clip embed: text \"" + abbreviate(text) + "\": " + e.getMessage());
+                    // The tokenizer's message quotes the text already.
+                    err.println("clip embed: " + e.getMessage());
                     failed++;
                 }
             }

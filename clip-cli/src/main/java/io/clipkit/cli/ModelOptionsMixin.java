@@ -87,7 +87,10 @@ public final class ModelOptionsMixin {
 
     /** Resolves {@code --model} (pulling a registry model if needed) and the options to load it with. */
     public ModelOptions options(ModelResolver.Resolved r) {
-        ModelOptions.Builder b = checkedOptions().name(r.name()).vocabulary(r.vocabulary());
+        ModelOptions.Builder b = checkedOptions().name(r.name());
+        if (r.vocabulary() != null) {
+            b.vocabulary(r.vocabulary());
+        }
         if (activation == null && r.activation().isPresent()) {
             b.activation(r.activation().get());
         }
@@ -96,8 +99,13 @@ public final class ModelOptionsMixin {
 
     /** Resolves and loads the model. */
     public ClipModel load() throws IOException {
+        return load(true);
+    }
+
+    /** Resolves and loads the model; without {@code needVocabulary}, a missing vocabulary is no error. */
+    public ClipModel load(boolean needVocabulary) throws IOException {
         checkedOptions();
-        ModelResolver.Resolved r = resolver().resolve(model, vocab);
+        ModelResolver.Resolved r = resolver().resolve(model, vocab, needVocabulary);
         return loader.load(r.checkpoint(), options(r));
     }
 

@@ -240,7 +240,8 @@ final class ModelsCommand implements Runnable {
                 out.println("cached:      no (run 'clip models pull " + e.name() + "' to download and inspect it)");
                 return 0;
             }
-            try (ClipModel m = modelOptions.load()) {
+            // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
+            try (ClipModel m = modelOptions.load(false)) {
                 print(out, m.info());
             }
             return 0;
