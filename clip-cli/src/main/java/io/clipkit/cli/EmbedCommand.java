@@ -36,10 +36,10 @@ final class EmbedCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--vocab", paramLabel = "PATH",
-            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default: beside the checkpoint, then the cache.")
+            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz). Default: beside the checkpoint, else in the cache.")
     Path vocab;
 
-    @Option(names = "--activation", paramLabel = "A", defaultValue = "quick-gelu",
+    @Option(names = "--activation", paramLabel = "quick-gelu|gelu", defaultValue = "quick-gelu",
             description = "MLP activation: quick-gelu (OpenAI models) or gelu (some open_clip models). Default: ${DEFAULT-VALUE}.")
     String activation;
 
@@ -55,10 +55,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Print the embeddings as the model outputs them, not L2-normalized.")
     boolean raw;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--dtype", paramLabel = "T", defaultValue = "fp32", description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
     String dtype;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Inputs per forward pass. Default: ${DEFAULT-VALUE}.")

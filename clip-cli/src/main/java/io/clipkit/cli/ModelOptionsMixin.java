@@ -41,7 +41,8 @@ public final class ModelOptionsMixin {
             description = "Model cache. Default: $CLIPKIT_HOME, else $XDG_CACHE_HOME/clipkit, else ~/.cache/clipkit.")
     Path cacheDir;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "Device. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu",
+            description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per forward pass. Default: ${DEFAULT-VALUE}.")

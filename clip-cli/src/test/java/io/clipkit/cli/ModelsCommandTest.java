@@ -123,6 +123,12 @@ class ModelsCommandTest {
         assertTrue(bad.err.contains("SHA-256 mismatch") && bad.err.contains(sha(MODEL))
                 && bad.err.contains(sha("tampered".getBytes())), bad.err);
 
+        // Regression: pulling over a tampered file re-downloads it and said "already cached".
+        Run repull = run("models", "pull", "tiny", "--cache-dir", cache.toString());
+        assertEquals(0, repull.code, repull.err);
+        assertTrue(repull.out.contains("tiny: downloaded and verified"), repull.out);
+        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
+
         Run rm = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(0, rm.code, rm.err);
         assertFalse(Files.exists(cache.resolve("models/tiny.pt")));
