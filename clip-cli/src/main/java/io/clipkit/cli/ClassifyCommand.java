@@ -57,6 +57,10 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         for (Path p : images) {
+            if (p.toString().isEmpty()) {
+                // Path.of("") is the current folder: name the real mistake instead.
+                throw new CommandLine.ParameterException(spec.commandLine(), "empty image argument ('')");
+            }
             if (Files.isDirectory(p)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), p + " is a folder; classify takes image files. "
                         + "To classify a folder of photos use 'clip tag " + p + " --labels ...'");

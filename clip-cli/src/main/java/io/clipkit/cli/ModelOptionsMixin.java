@@ -79,6 +79,11 @@ public final class ModelOptionsMixin {
 
     /** Options checked before anything is loaded (usage errors come first). */
     public ModelOptions.Builder checkedOptions() {
+        if (model != null && model.isBlank()) {
+            // The resolver would take a blank name as the default model and download it.
+            throw new IllegalArgumentException("--model is empty: give a registry name (see 'clip models list'), "
+                    + "a checkpoint file or a folder holding one");
+        }
         ModelOptions.Builder b = ModelOptions.builder().device(device).batchSize(batchSize);
         if (activation != null) {
             b.activation(ModelOptions.Activation.parse(activation));

@@ -125,6 +125,28 @@ class ClassifyCommandTest {
         assertTrue(loaded.isEmpty(), "no model is loaded for a usage error");
     }
 
+    /** Regression: --model "" (an unset variable) silently meant the default model, downloaded. */
+    @Test
+    void emptyModelIsAUsageError() {
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("classify", a.toString(), "--labels", "cat,dog", "--model", "", "--cache-dir", dir.resolve("cache").toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().startsWith("clip classify: --model is empty"), err.toString());
+        assertFalse(Files.exists(dir.resolve("cache/models")), "nothing is downloaded");
+    }
+
+    /** Regression: an empty argument ("$UNSET_VAR") was reported as " is a folder". */
+    @Test
+    void emptyImageArgumentIsAUsageError() {
+        Run r = run("", "--labels", "cat,dog");
+        assertEquals(2, r.code);
+        assertTrue(r.err.startsWith("empty image argument"), r.err);
+        assertTrue(loaded.isEmpty());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--labels=cat,dog,cat | duplicate label 'cat'",
