@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -44,7 +45,7 @@ public final class Labels {
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
         } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IOException(file + ": " + io.clipkit.util.IoReasons.reason(e), e);
         }
         List<String> out = new ArrayList<>();
         for (String line : lines) {
@@ -76,8 +77,19 @@ public final class Labels {
             String l = labels.get(i);
             if (l == null || l.isBlank()) {
                 empty.add(i + 1);
-            } else if (seen.putIfAbsent(l, i) != null && !dups.contains(l)) {
-                dups.add(l);
+            } else {
+                // CLIP's tokenizer lowercases and collapses whitespace: "Cat" and "cat" are the same
+                // prompt and would split one probability between them.
+                String key = l.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+                Integer first = seen.putIfAbsent(key, i);
+                if (first != null) {
+                    String other = labels.get(first);
+                    String d = "'" + l + "'" + (other.equals(l) ? ""
+                            : " (same as '" + other + "' to CLIP, which ignores case and extra spaces)");
+                    if (!dups.contains(d)) {
+                        dups.add(d);
+                    }
+                }
             }
         }
         if (!empty.isEmpty()) {
@@ -87,7 +99,7 @@ public final class Labels {
             StringBuilder sb = new StringBuilder("duplicate label");
             sb.append(dups.size() > 1 ? "s " : " ");
             for (int i = 0; i < dups.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append('\'').append(dups.get(i)).append('\'');
+                sb.append(i > 0 ? ", " : "").append(dups.get(i));
             }
             throw new IllegalArgumentException(sb.toString());
         }

@@ -240,6 +240,21 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return size;
     }
 
+    /**
+     * When the encoder refuses a prompt's ids because the checkpoint has a smaller token table than
+     * the vocabulary file (a mismatched pair), say what does not match instead of its index error.
+     */
+    static void checkVocabulary(ModelInfo info, int[] ids, String what, IllegalArgumentException cause) {
+        int vocab = info.vocabSize();
+        for (int id : ids) {
+            if (vocab > 0 && id >= vocab) {
+                throw new ClipException(what + " has token id " + id + ", but model " + info.name() + " has only "
+                        + vocab + " token embeddings: its checkpoint and the vocabulary file do not belong together "
+                        + "(CLIP's bpe_simple_vocab_16e6.txt.gz needs 49408)", cause);
+            }
+        }
+    }
+
     /** Mean of the normalized prompt embeddings per label, normalized again. */
     static float[][] embedLabels(ClipModel model, List<String> labels, List<String> templates,
                                  int batchSize, Consumer<String> warnings) {
@@ -247,6 +262,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
         int ctx = model.info().contextLength();
         int t = templates.size();
         int[][] tokens = new int[labels.size() * t][];
+        String[] prompts = new String[tokens.length];
         for (int i = 0; i < labels.size(); i++) {
             int[] truncated = {0};
             String[] first = {null};
@@ -258,6 +274,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
                         first[0] = "'" + prompt + "' (" + why + ")";
                     }
                 });
+                prompts[i * t + j] = prompt;
             }
             if (truncated[0] > 0) {
                 warnings.accept((truncated[0] == 1 ? "prompt " + first[0] + " is"
@@ -269,7 +286,15 @@ public final class ZeroShotClassifier implements AutoCloseable {
         double[][] sum = new double[labels.size()][];
         for (int from = 0; from < tokens.length; from += batchSize) {
             int to = Math.min(tokens.length, from + batchSize);
-            float[][] emb = model.encodeTokens(Arrays.copyOfRange(tokens, from, to), true);
+            float[][] emb;
+            try {
+                emb = model.encodeTokens(Arrays.copyOfRange(tokens, from, to), true);
+            } catch (IllegalArgumentException e) {
+                for (int r = from; r < to; r++) {
+                    checkVocabulary(model.info(), tokens[r], "prompt '" + prompts[r] + "'", e);
+                }
+                throw e;
+            }
             if (emb.length != to - from) {
                 throw new ClipException("text encoder returned " + emb.length + " embeddings for " + (to - from) + " prompts");
             }

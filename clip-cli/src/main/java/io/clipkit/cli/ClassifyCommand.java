@@ -67,6 +67,10 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         for (Path p : images) {
+            if (p.toString().isEmpty()) {
+                // Path.of("") is the current folder: name the real mistake instead.
+                throw new CommandLine.ParameterException(spec.commandLine(), "empty image argument ('')");
+            }
             if (Files.isDirectory(p)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), p + " is a folder; classify takes image files. "
                         + "To classify a folder of photos use 'clip tag " + p + " --labels ...'");
@@ -86,6 +90,13 @@ final class ClassifyCommand implements Callable<Integer> {
                     err.println("clip classify: warning: " + w);
                     err.flush();
                 });
+        // Checked here too so the message names the option, not the builder method.
+        if (topK != null && topK < 1) {
+            throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
+        }
+        if (minScore != null && !(minScore >= 0f && minScore <= 1f)) {
+            throw new IllegalArgumentException("--min-score must be in 0..1, got " + minScore);
+        }
         if (topK != null) {
             builder.topK(topK);
         }

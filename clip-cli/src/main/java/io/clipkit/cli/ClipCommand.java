@@ -1,6 +1,8 @@
 package io.clipkit.cli;
 
+import io.clipkit.util.IoReasons;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,13 +49,14 @@ public final class ClipCommand implements Runnable {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof IllegalArgumentException) {
                 // A caller mistake found after parsing (bad label list, bad value): usage error.
-                err.println(commandLine.getCommandName() + ": " + ex.getMessage());
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
                 if (verbose) {
                     ex.printStackTrace(err);
                 }
+                err.flush();
                 return CommandLine.ExitCode.USAGE;
             }
-            err.println(commandLine.getCommandName() + ": " + describe(ex));
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
             if (verbose) {
                 ex.printStackTrace(err);
             }
@@ -63,8 +66,14 @@ public final class ClipCommand implements Runnable {
         return cl;
     }
 
-    /** A one-line message for a failure: its message, or its type when it has none. */
+    /**
+     * A one-line message for a failure: its message, or its type when it has none. The JDK's file
+     * exceptions often carry only the path ("x.pt"), so their kind is spelled out.
+     */
     static String describe(Throwable ex) {
+        if (ex instanceof FileSystemException fse && fse.getReason() == null && fse.getFile() != null) {
+            return fse.getFile() + ": " + IoReasons.reason(fse);
+        }
         String m = ex.getMessage();
         return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
     }

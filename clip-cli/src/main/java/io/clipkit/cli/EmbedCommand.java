@@ -36,10 +36,10 @@ final class EmbedCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--vocab", paramLabel = "PATH",
-            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default: beside the checkpoint, then the cache.")
+            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz). Default: beside the checkpoint, else in the cache.")
     Path vocab;
 
-    @Option(names = "--activation", paramLabel = "A", defaultValue = "quick-gelu",
+    @Option(names = "--activation", paramLabel = "quick-gelu|gelu", defaultValue = "quick-gelu",
             description = "MLP activation: quick-gelu (OpenAI models) or gelu (some open_clip models). Default: ${DEFAULT-VALUE}.")
     String activation;
 
@@ -55,10 +55,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Print the embeddings as the model outputs them, not L2-normalized.")
     boolean raw;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--dtype", paramLabel = "T", defaultValue = "fp32", description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
     String dtype;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Inputs per forward pass. Default: ${DEFAULT-VALUE}.")
@@ -106,12 +106,24 @@ final class EmbedCommand implements Callable<Integer> {
             }
             List<int[]> rows = new ArrayList<>();
             List<String> okTexts = new ArrayList<>();
+            int vocabSize = clip.info().vocabSize();
             for (String text : texts) {
                 try {
-                    rows.add(clip.tokenizer().encodeForModel(text, clip.info().contextLength(), false));
+                    int[] row = clip.tokenizer().encodeForModel(text, clip.info().contextLength(), false);
+                    int bad = java.util.Arrays.stream(row).filter(id -> id >= vocabSize).findFirst().orElse(-1);
+                    if (bad >= 0) {
+                        // A mismatched checkpoint/vocabulary pair: name it, not the encoder's index check.
+                        err.println("clip embed: text \"" + abbreviate(text) + "\" has token id " + bad + ", but model "
+                                + clip.info().name() + " has only " + vocabSize + " token embeddings: its checkpoint and "
+                                + "the vocabulary file do not belong together");
+                        failed++;
+                        continue;
+                    }
+                    rows.add(row);
                     okTexts.add(text);
                 } catch (IllegalArgumentException e) {
-                    err.println("clip embed: text \"" + abbreviate(text) + "\": " + e.getMessage());
+                    // The tokenizer's message quotes the text already.
+                    err.println("clip embed: " + e.getMessage());
                     failed++;
                 }
             }

@@ -44,7 +44,8 @@ public final class ModelOptionsMixin {
             description = "Model cache. Default: $CLIPKIT_HOME, else $XDG_CACHE_HOME/clipkit, else ~/.cache/clipkit.")
     Path cacheDir;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "Device. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu",
+            description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per forward pass. Default: ${DEFAULT-VALUE}.")
@@ -81,6 +82,11 @@ public final class ModelOptionsMixin {
 
     /** Options checked before anything is loaded (usage errors come first). */
     public ModelOptions.Builder checkedOptions() {
+        if (model != null && model.isBlank()) {
+            // The resolver would take a blank name as the default model and download it.
+            throw new IllegalArgumentException("--model is empty: give a registry name (see 'clip models list'), "
+                    + "a checkpoint file or a folder holding one");
+        }
         ModelOptions.Builder b = ModelOptions.builder().device(device).batchSize(batchSize);
         if (activation != null) {
             b.activation(ModelOptions.Activation.parse(activation));
@@ -90,7 +96,10 @@ public final class ModelOptionsMixin {
 
     /** Resolves {@code --model} (pulling a registry model if needed) and the options to load it with. */
     public ModelOptions options(ModelResolver.Resolved r) {
-        ModelOptions.Builder b = checkedOptions().name(r.name()).vocabulary(r.vocabulary());
+        ModelOptions.Builder b = checkedOptions().name(r.name());
+        if (r.vocabulary() != null) {
+            b.vocabulary(r.vocabulary());
+        }
         if (activation == null && r.activation().isPresent()) {
             b.activation(r.activation().get());
         }
@@ -99,11 +108,16 @@ public final class ModelOptionsMixin {
 
     /** Resolves and loads the model. */
     public ClipModel load() throws IOException {
+        return load(true);
+    }
+
+    /** Resolves and loads the model; without {@code needVocabulary}, a missing vocabulary is no error. */
+    public ClipModel load(boolean needVocabulary) throws IOException {
         checkedOptions();
         if (loader == DEFAULT_LOADER) {
             ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
         }
-        ModelResolver.Resolved r = resolver().resolve(model, vocab);
+        ModelResolver.Resolved r = resolver().resolve(model, vocab, needVocabulary);
         return loader.load(r.checkpoint(), options(r));
     }
 

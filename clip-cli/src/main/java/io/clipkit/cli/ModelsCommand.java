@@ -114,13 +114,21 @@ final class ModelsCommand implements Runnable {
                 entries.add(cache.entry(r, n));
             }
             for (ModelRegistry.Entry e : entries) {
-                boolean had = Files.isRegularFile(r.cachedPath(e));
+                Object before = fileKey(r.cachedPath(e));
                 Path p = r.pull(e);
-                out.println(e.name() + ": " + (had ? "already cached, verified" : "downloaded and verified") + ": " + p);
+                // A cached file that failed its check is downloaded again (a new file): say so.
+                boolean reused = before != null && before.equals(fileKey(p));
+                out.println(e.name() + ": " + (reused ? "already cached, verified" : "downloaded and verified") + ": " + p);
                 out.flush();
             }
             return 0;
         }
+    }
+
+    /** The file's identity (device and inode), or null if it does not exist. */
+    static Object fileKey(Path p) throws IOException {
+        return Files.isRegularFile(p)
+                ? Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -240,7 +248,8 @@ final class ModelsCommand implements Runnable {
                 out.println("cached:      no (run 'clip models pull " + e.name() + "' to download and inspect it)");
                 return 0;
             }
-            try (ClipModel m = modelOptions.load()) {
+            // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
+            try (ClipModel m = modelOptions.load(false)) {
                 print(out, m.info());
             }
             return 0;

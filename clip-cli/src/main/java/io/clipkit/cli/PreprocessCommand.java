@@ -1,6 +1,7 @@
 package io.clipkit.cli;
 
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.util.IoReasons;
 import io.clipkit.util.Npy;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -62,7 +63,15 @@ final class PreprocessCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         for (Path dir : new Path[] {npyDir, pngDir}) {
             if (dir != null) {
-                Files.createDirectories(dir);
+                if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "output folder " + dir + " (" + (dir == npyDir ? "--npy" : "--png") + ") is an existing file, not a folder");
+                }
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException e) {
+                    throw new IOException("cannot create output folder " + dir + ": " + IoReasons.reason(e), e);
+                }
             }
         }
         Map<String, Path> seen = new HashMap<>();
@@ -115,7 +124,12 @@ final class PreprocessCommand implements Callable<Integer> {
     /** Writes next to the target and renames, so a reader never sees a half-written file. */
     private static void writeAtomically(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + ": " + IoReasons.reason(e), e);
+        }
         try {
             writer.write(tmp);
             try {

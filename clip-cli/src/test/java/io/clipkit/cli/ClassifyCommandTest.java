@@ -125,13 +125,37 @@ class ClassifyCommandTest {
         assertTrue(loaded.isEmpty(), "no model is loaded for a usage error");
     }
 
+    /** Regression: --model "" (an unset variable) silently meant the default model, downloaded. */
+    @Test
+    void emptyModelIsAUsageError() {
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("classify", a.toString(), "--labels", "cat,dog", "--model", "", "--cache-dir", dir.resolve("cache").toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().startsWith("clip classify: --model is empty"), err.toString());
+        assertFalse(Files.exists(dir.resolve("cache/models")), "nothing is downloaded");
+    }
+
+    /** Regression: an empty argument ("$UNSET_VAR") was reported as " is a folder". */
+    @Test
+    void emptyImageArgumentIsAUsageError() {
+        Run r = run("", "--labels", "cat,dog");
+        assertEquals(2, r.code);
+        assertTrue(r.err.startsWith("empty image argument"), r.err);
+        assertTrue(loaded.isEmpty());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--labels=cat,dog,cat | duplicate label 'cat'",
         "--labels=cat,,dog | empty label at position 2",
         "--template=a photo | has no {}",
-        "--top-k=0 | topK must be >= 1",
+        "--top-k=0 | --top-k must be >= 1",
         "--device=tpu | bad device 'tpu'",
+        "--min-score=2 | --min-score must be in 0..1",
+        "--labels=cat,Cat | duplicate label 'Cat' (same as 'cat'",
         "--activation=relu | unknown activation 'relu'",
         "--labels-file=/nonexistent/labels.txt | /nonexistent/labels.txt",
     })
@@ -144,6 +168,25 @@ class ClassifyCommandTest {
         assertEquals(2, r.code, r.out + r.err);
         assertTrue(r.err.contains(message), r.err);
         assertTrue(loaded.isEmpty());
+    }
+
+    /** Regression: a checkpoint whose token table is smaller than the vocabulary failed as a usage error (2). */
+    @Test
+    void vocabularyTooBigForTheCheckpointIsAClearFailure() {
+        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        Path small = io.clipkit.testing.TestFiles.fixture("models/vit-p32-r64/model.pt"); // 400 tokens
+        int code = cl.execute("classify", io.clipkit.testing.TestFiles.fixture("images/src/jpeg_420_4x3.jpg").toString(),
+                "--labels", "cat,dog", "--model", small.toString(), "--vocab", io.clipkit.testing.TestFiles.vocabulary().toString());
+        assertEquals(1, code, err.toString());
+        String e = err.toString();
+        assertTrue(e.startsWith("clip classify: prompt 'a photo of a cat.' has token id 49406, but model model.pt has only 400"), e);
+        assertFalse(e.contains("\tat "), e);
+        assertEquals("", out.toString());
     }
 
     @Test

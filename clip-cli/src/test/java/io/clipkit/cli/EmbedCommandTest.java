@@ -106,6 +106,21 @@ class EmbedCommandTest {
         assertEquals(1, r.out().strip().split("\n").length);
     }
 
+    /** Regression: a small-vocabulary checkpoint with the real vocabulary aborted everything with exit 2. */
+    @Test
+    void aTextBeyondTheModelsVocabularyIsNamedAndImagesAreStillEmbedded() throws Exception {
+        Path small = TestFiles.fixture("models/vit-p32-r64/model.pt"); // 400-token vocabulary
+        Path img = TestFiles.fixture("images/src/jpeg_420_4x3.jpg");
+        Run r = run("embed", "--model", small.toString(), "--vocab", TestFiles.vocabulary().toString(),
+                "--image", img.toString(), "--text", "a photo of a cat.", "--json");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("\"a photo of a cat.\" has token id 49406") && r.err().contains("only 400 token"), r.err());
+        assertTrue(r.err().contains("do not belong together") && !r.err().contains("\tat "), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(1, lines.length, r.out());
+        assertTrue(lines[0].startsWith("{\"type\":\"image\""), r.out());
+    }
+
     @Test
     void usageErrors() {
         assertEquals(2, run("embed", "--model", model.toString()).code());

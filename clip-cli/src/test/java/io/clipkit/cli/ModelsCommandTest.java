@@ -123,6 +123,12 @@ class ModelsCommandTest {
         assertTrue(bad.err.contains("SHA-256 mismatch") && bad.err.contains(sha(MODEL))
                 && bad.err.contains(sha("tampered".getBytes())), bad.err);
 
+        // Regression: pulling over a tampered file re-downloads it and said "already cached".
+        Run repull = run("models", "pull", "tiny", "--cache-dir", cache.toString());
+        assertEquals(0, repull.code, repull.err);
+        assertTrue(repull.out.contains("tiny: downloaded and verified"), repull.out);
+        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
+
         Run rm = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(0, rm.code, rm.err);
         assertFalse(Files.exists(cache.resolve("models/tiny.pt")));
@@ -161,6 +167,24 @@ class ModelsCommandTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("name:             my.pt"), r.out);
         assertTrue(r.out.contains("embed dim:        16") && r.out.contains("context 12"), r.out);
+    }
+
+    /** Regression: inspecting a checkpoint failed when no vocabulary was beside it or in the cache. */
+    @Test
+    void infoOfACheckpointNeedsNoVocabulary() {
+        Path ckpt = TestFiles.fixture("models/vit-p32-r64/model.pt");
+        Run r = run("models", "info", ckpt.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("architecture:     vit") && r.out.contains("vocab 400"), r.out);
+        assertTrue(requests.isEmpty(), "nothing is downloaded");
+    }
+
+    @Test
+    void infoOfANonCheckpointNamesTheFile() throws Exception {
+        Path txt = Files.writeString(cache.resolve("notes.pt"), "hello, not a model");
+        Run r = run("models", "info", txt.toString(), "--cache-dir", cache.toString());
+        assertEquals(1, r.code, r.out);
+        assertTrue(r.err.startsWith("clip models info: " + txt + ": not a checkpoint"), r.err);
     }
 
     @Test

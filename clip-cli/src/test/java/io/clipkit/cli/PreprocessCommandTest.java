@@ -94,4 +94,20 @@ class PreprocessCommandTest {
         assertEquals(2, r.code);
         assertTrue(r.err.contains("got 0"), r.err);
     }
+
+    /** Regression: an output "folder" that is a file gave only "preprocess: FILE"; the file is left alone. */
+    @Test
+    void outputFolderThatIsAFileIsNamedAndUntouched() throws IOException {
+        Path img = io.clipkit.testing.TestFiles.fixture("images/src/jpeg_420_4x3.jpg");
+        Path file = Files.writeString(tmp.resolve("out"), "mine");
+        Run r = run("preprocess", img.toString(), "--size", "32", "--npy", file.toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("output folder " + file + " (--npy) is an existing file"), r.err);
+        assertEquals("mine", Files.readString(file));
+        Path under = file.resolve("sub");
+        r = run("preprocess", img.toString(), "--size", "32", "--png", under.toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.startsWith("clip preprocess: cannot create output folder " + under + ": "), r.err);
+        assertEquals("mine", Files.readString(file));
+    }
 }

@@ -1,6 +1,7 @@
 package io.clipkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 class TokenizeCommandTest {
@@ -97,6 +100,32 @@ class TokenizeCommandTest {
         Path bad = Files.writeString(dir.resolve("bad.txt.gz"), "not gzip");
         assertEquals(1, run(Map.of(), null, "--vocab", bad.toString(), "cat"));
         assertTrue(err.toString().contains(bad.toString()), err.toString());
+    }
+
+    /** Regression: an empty file said "...: null"; each bad file gets a reason and exit 1, no stack trace. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "empty | the file is empty or cut short",
+        "notgzip | Not in GZIP format",
+        "truncated | Unexpected end of ZLIB input stream",
+        "fewmerges | merges; at least 48894 are needed",
+    })
+    void badVocabularyFilesGetASpecificReason(String kind, String reason, @TempDir Path dir) throws Exception {
+        Path f = dir.resolve(kind + ".txt.gz");
+        switch (kind) {
+            case "empty" -> Files.write(f, new byte[0]);
+            case "notgzip" -> Files.writeString(f, "hello");
+            case "truncated" -> Files.write(f, java.util.Arrays.copyOf(Files.readAllBytes(TestFiles.vocabulary()), 5000));
+            default -> {
+                try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(f))) {
+                    gz.write("#version: 0.2\nh e\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        assertEquals(1, run(Map.of(), null, "--vocab", f.toString(), "cat"));
+        String e = err.toString();
+        assertTrue(e.startsWith("clip tokenize: ") && e.contains(f.toString()) && e.contains(reason), e);
+        assertFalse(e.contains("null") || e.contains("\tat "), e);
     }
 
     @Test

@@ -169,8 +169,21 @@ final class DjlClipModel implements ClipModel {
         int[][] rows = new int[texts.size()][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = t.encodeForModel(texts.get(i), text.contextLength(), false);
+            checkVocabulary(info, rows[i], texts.get(i));
         }
         return encodeTokens(rows, normalize);
+    }
+
+    /** Names the text and the mismatch, rather than the encoder's index check on a token row. */
+    static void checkVocabulary(ModelInfo info, int[] ids, String text) {
+        for (int id : ids) {
+            if (id >= info.vocabSize()) {
+                throw new ClipException("text \"" + (text.length() <= 60 ? text : text.substring(0, 57) + "...")
+                        + "\" has token id " + id + ", but model " + info.name() + " has only " + info.vocabSize()
+                        + " token embeddings: its checkpoint and the vocabulary file do not belong together "
+                        + "(CLIP's bpe_simple_vocab_16e6.txt.gz needs 49408)");
+            }
+        }
     }
 
     @Override

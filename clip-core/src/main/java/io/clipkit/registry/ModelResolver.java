@@ -34,7 +34,7 @@ public final class ModelResolver {
      *
      * @param name name for provenance (registry name, or the checkpoint's file name)
      * @param checkpoint the checkpoint file
-     * @param vocabulary the BPE vocabulary
+     * @param vocabulary the BPE vocabulary (null only when resolved without needing one)
      * @param activation the registry's activation for it, if it came from the registry
      * @param entry the registry entry, if any
      */
@@ -88,6 +88,15 @@ public final class ModelResolver {
      * @throws IllegalArgumentException if {@code model} is neither a registry name nor an existing path
      */
     public Resolved resolve(String model, Path vocab) throws IOException {
+        return resolve(model, vocab, true);
+    }
+
+    /**
+     * As {@link #resolve(String, Path)}; with {@code needVocabulary} false (inspecting or embedding
+     * images only), a vocabulary that is not found is no error: {@link Resolved#vocabulary()} is then
+     * null and nothing is downloaded for it. A {@code vocab} given but missing is still an error.
+     */
+    public Resolved resolve(String model, Path vocab, boolean needVocabulary) throws IOException {
         String m = model == null || model.isBlank() ? DEFAULT_MODEL : model.strip();
         Optional<ModelRegistry.Entry> entry = registry.find(m);
         Path asPath = Path.of(m);
@@ -99,7 +108,8 @@ public final class ModelResolver {
                         + ") from " + e.url() + " into " + file.getParent());
                 pullOrExplain(e);
             }
-            Path v = vocab != null ? ClipHome.findVocabulary(vocab, file, cacheDir) : vocabularyOrPull();
+            Path v = vocab != null ? ClipHome.findVocabulary(vocab, file, cacheDir)
+                    : needVocabulary ? vocabularyOrPull() : optionalVocabulary(file);
             return new Resolved(e.name(), file, v, Optional.of(e.activation()), entry);
         }
         if (!Files.exists(asPath)) {
@@ -110,7 +120,8 @@ public final class ModelResolver {
                     + "; see 'clip models list') nor an existing file or folder");
         }
         Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
-        Path v = ClipHome.findVocabulary(vocab, checkpoint, cacheDir);
+        Path v = vocab != null || needVocabulary ? ClipHome.findVocabulary(vocab, checkpoint, cacheDir)
+                : optionalVocabulary(checkpoint);
         return new Resolved(checkpoint.getFileName().toString(), checkpoint, v, Optional.empty(), Optional.empty());
     }
 
@@ -125,6 +136,14 @@ public final class ModelResolver {
     public Path pullVocabulary() throws IOException {
         ModelRegistry.Vocabulary v = registry.vocabulary();
         return downloader.fetch(v.url(), v.sha256(), v.size(), cachedVocabulary(), listener);
+    }
+
+    private Path optionalVocabulary(Path checkpoint) {
+        try {
+            return ClipHome.findVocabulary(null, checkpoint, cacheDir);
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        }
     }
 
     private Path vocabularyOrPull() throws IOException {

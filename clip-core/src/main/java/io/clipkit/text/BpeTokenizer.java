@@ -132,7 +132,7 @@ public final class BpeTokenizer implements ClipTokenizer {
                     "CLIP vocabulary not found");
         } catch (IOException e) {
             throw new IOException("cannot read CLIP vocabulary " + mergesGz + " (a gzip'd merges file "
-                    + "like bpe_simple_vocab_16e6.txt.gz is expected): " + e.getMessage(), e);
+                    + "like bpe_simple_vocab_16e6.txt.gz is expected): " + io.clipkit.util.IoReasons.reason(e), e);
         }
         String text;
         try {
