@@ -53,17 +53,36 @@ public final class TagEngine {
     private final TagSettings s;
     private final AtomicLong preprocessCalls = new AtomicLong();
 
-    /** Heap to spend on decoding at once (MB): most of the heap, the rest is the pipeline's. */
+    /**
+     * Default cap (MB) on the heap spent on decoding at once, whatever {@code -Xmx} allows: without it
+     * a large heap let several big images decode together and the process grew with the heap.
+     * {@code -Dclipkit.decodeMemoryMb=N} changes it.
+     */
+    static final int DEFAULT_DECODE_MEMORY_MB = 512;
+
+    /** Heap to spend on decoding at once (MB). */
     private final int memoryBudgetMb;
+    /** The most one image may take (MB), decoding alone: most of the heap, the rest is the pipeline's. */
+    private final int soloLimitMb;
     private final java.util.concurrent.Semaphore memory;
 
     public TagEngine(TagSettings settings) {
-        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)));
+        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)),
+                Integer.getInteger("clipkit.decodeMemoryMb", DEFAULT_DECODE_MEMORY_MB));
     }
 
     TagEngine(TagSettings settings, int memoryBudgetMb) {
+        this(settings, memoryBudgetMb, memoryBudgetMb);
+    }
+
+    /**
+     * @param heapShareMb the most one decode may take (it then runs alone)
+     * @param capMb the budget of decodes running at once (at most {@code heapShareMb})
+     */
+    TagEngine(TagSettings settings, int heapShareMb, int capMb) {
         this.s = settings;
-        this.memoryBudgetMb = memoryBudgetMb;
+        this.soloLimitMb = heapShareMb;
+        this.memoryBudgetMb = Math.max(1, Math.min(heapShareMb, capMb));
         this.memory = new java.util.concurrent.Semaphore(memoryBudgetMb, true);
     }
 
@@ -321,12 +340,14 @@ public final class TagEngine {
                 // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
                 // raised on purpose): let it say so, with the whole budget held so it runs alone.
                 need = memoryBudgetMb;
-            } else if (need > memoryBudgetMb) {
+            } else if (need > soloLimitMb) {
                 return Item.record(p, TagResult.Status.ERROR, String.format(java.util.Locale.ROOT,
                         "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
                                 + " (%,d MB); run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)",
-                        dims[0], dims[1], dims[0] * dims[1], need, memoryBudgetMb), size, mtime);
+                        dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb), size, mtime);
             }
+            // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.
+            need = Math.min(need, memoryBudgetMb);
             float[] chw;
             // Large images decode one at a time, small ones in parallel: a fair semaphore of megabytes.
             memory.acquire(need);
