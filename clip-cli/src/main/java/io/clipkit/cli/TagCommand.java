@@ -114,7 +114,16 @@ final class TagCommand implements Callable<Integer> {
         Path cache = modelOptions.cacheDir();
         ModelResolver.Resolved r = modelOptions.resolver().resolve(modelOptions.model, modelOptions.vocab);
         ModelOptions o = modelOptions.options(r);
-        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), o.threads(), o.vocabulary(), o.batchSize());
+        int intraOp = o.threads();
+        if (intraOp == 0 && "cpu".equalsIgnoreCase(o.device()) && System.getProperty(ENCODER_CALLS) == null) {
+            // Several batches encoded at once, each on fewer threads: on a few (or shared) cores the
+            // per-operation barriers of a multi-threaded encoder cost more than they gain.
+            int cpus = Runtime.getRuntime().availableProcessors();
+            int calls = Math.min(cpus, 4);
+            intraOp = Math.max(1, cpus / calls);
+            System.setProperty(ENCODER_CALLS, Integer.toString(calls));
+        }
+        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), intraOp, o.vocabulary(), o.batchSize());
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = ModelOptionsMixin.loader.load(r.checkpoint(), o)) {
             int size = m.info().imageResolution();
@@ -149,6 +158,9 @@ final class TagCommand implements Callable<Integer> {
             return s.anyFailed() ? ClipCommand.EXIT_PARTIAL : 0;
         }
     }
+
+    /** System property read by the tagging engine: encoder calls run at once. */
+    private static final String ENCODER_CALLS = "clipkit.encoderCalls";
 
     private static String safe(String name) {
         return name.replaceAll("[^A-Za-z0-9._-]", "_");
