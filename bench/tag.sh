@@ -9,7 +9,8 @@
 # java_tag_s runs without the index (it would skip files whose content it already saw); re-tagging
 # with new labels from the index is compared with the first pass that builds it (hashing and index
 # writes included); peak RSS of the indexed pass. Times are the tagging itself as `clip tag` reports
-# it and the reference's loop (model load and label embedding excluded on both sides).
+# it and the reference's loop (model load and label embedding excluded on both sides). `clip tag`
+# runs through the ./clip launcher with its defaults (heap: -Xmx4g unless CLIP_JAVA_OPTS is set).
 #
 #   bench/tag.sh [mate|clipart|all ...]      (default: mate clipart all)
 #
@@ -48,9 +49,10 @@ wall() { awk '/Elapsed \(wall clock\)/ {n=split($8,a,":"); s=0; for(i=1;i<=n;i++
 
 java_tag() {  # set, labels, out, extra...
   local set=$1 lab=$2 res=$3; shift 3
-  /usr/bin/time -v java -Xmx1g -Dai.djl.offline=true -jar clip-cli/target/clip.jar tag "$out/$set" \
+  # The launcher with its default settings (-Xmx4g unless CLIP_JAVA_OPTS says otherwise).
+  /usr/bin/time -v ./clip tag "$out/$set" \
     --model "$ckpt" --vocab "$vocab" --labels "$lab" --out "$res" --batch-size $batch --threads $threads \
-    --index "$out/$set.sqlite" "$@" 2> "$res.log" || true
+    $([[ " $* " == *" --no-index "* ]] || echo --index "$out/$set.sqlite") "$@" 2> "$res.log" || true
   echo "$(grep "^clip tag: [0-9]* ok" "$res.log"); peak RSS $(rss_mb "$res.log") MB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 tag_seconds() { sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$1.log" | head -1; }

@@ -114,7 +114,17 @@ final class TagCommand implements Callable<Integer> {
         Path cache = modelOptions.cacheDir();
         ModelResolver.Resolved r = modelOptions.resolver().resolve(modelOptions.model, modelOptions.vocab);
         ModelOptions o = modelOptions.options(r);
-        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), o.threads(), o.vocabulary(), o.batchSize());
+        int intraOp = o.threads();
+        String encoderCalls = System.getProperty(ENCODER_CALLS);
+        if (intraOp == 0 && "cpu".equalsIgnoreCase(o.device()) && encoderCalls == null) {
+            // Several batches encoded at once, each on fewer threads: on a few (or shared) cores the
+            // per-operation barriers of a multi-threaded encoder cost more than they gain.
+            int cpus = Runtime.getRuntime().availableProcessors();
+            int calls = Math.min(cpus, 4);
+            intraOp = Math.max(1, cpus / calls);
+            encoderCalls = Integer.toString(calls);
+        }
+        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), intraOp, o.vocabulary(), o.batchSize());
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = ModelOptionsMixin.loader.load(r.checkpoint(), o)) {
             int size = m.info().imageResolution();
@@ -140,15 +150,25 @@ final class TagCommand implements Callable<Integer> {
             }
             Progress progress = new Progress(out == null ? new PrintWriter(spec.commandLine().getOut(), true) : null, m);
             TagSummary s;
+            String before = System.getProperty(ENCODER_CALLS);
             try {
+                if (encoderCalls != null) {
+                    System.setProperty(ENCODER_CALLS, encoderCalls); // read by the engine Tagger.run makes
+                }
                 s = b.build().run(inputs, progress);
             } finally {
                 progress.close();
+                if (before == null) {
+                    System.clearProperty(ENCODER_CALLS);
+                }
             }
             summary(err, s);
             return s.anyFailed() ? ClipCommand.EXIT_PARTIAL : 0;
         }
     }
+
+    /** System property read by the tagging engine: encoder calls run at once. */
+    private static final String ENCODER_CALLS = "clipkit.encoderCalls";
 
     private static String safe(String name) {
         return name.replaceAll("[^A-Za-z0-9._-]", "_");

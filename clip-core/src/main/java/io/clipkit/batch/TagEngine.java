@@ -53,17 +53,43 @@ public final class TagEngine {
     private final TagSettings s;
     private final AtomicLong preprocessCalls = new AtomicLong();
 
-    /** Heap to spend on decoding at once (MB): most of the heap, the rest is the pipeline's. */
+    /**
+     * Default cap (MB) on the heap spent on decoding at once, whatever {@code -Xmx} allows: without it
+     * a large heap let several big images decode together and the process grew with the heap.
+     * {@code -Dclipkit.decodeMemoryMb=N} changes it.
+     */
+    static final int DEFAULT_DECODE_MEMORY_MB = 512;
+
+    /** Heap to spend on decoding at once (MB). */
     private final int memoryBudgetMb;
+    /** The most one image may take (MB), decoding alone: most of the heap, the rest is the pipeline's. */
+    private final int soloLimitMb;
     private final java.util.concurrent.Semaphore memory;
 
+    /**
+     * Encoder calls run at once ({@code -Dclipkit.encoderCalls=N}, default 1). With a model loaded
+     * with one intra-op thread, N = CPUs runs one single-threaded batch per core: no barrier between
+     * threads in every operation, which on a small or shared machine costs more than it gains.
+     */
+    private final int encoderCalls = Math.max(1, Integer.getInteger("clipkit.encoderCalls", 1));
+
     public TagEngine(TagSettings settings) {
-        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)));
+        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)),
+                Integer.getInteger("clipkit.decodeMemoryMb", DEFAULT_DECODE_MEMORY_MB));
     }
 
     TagEngine(TagSettings settings, int memoryBudgetMb) {
+        this(settings, memoryBudgetMb, memoryBudgetMb);
+    }
+
+    /**
+     * @param heapShareMb the most one decode may take (it then runs alone)
+     * @param capMb the budget of decodes running at once (at most {@code heapShareMb})
+     */
+    TagEngine(TagSettings settings, int heapShareMb, int capMb) {
         this.s = settings;
-        this.memoryBudgetMb = memoryBudgetMb;
+        this.soloLimitMb = heapShareMb;
+        this.memoryBudgetMb = Math.max(1, Math.min(heapShareMb, capMb));
         this.memory = new java.util.concurrent.Semaphore(memoryBudgetMb, true);
     }
 
@@ -142,7 +168,7 @@ public final class TagEngine {
 
     private void pipeline(List<Path> inputs, Tagger.Listener listener, Map<String, ResultLog.Prior> prior, LabelRanker ranker,
             EmbeddingCache cache, ResultLog log, Counts counts) throws IOException {
-        int capacity = 2 * s.batchSize() + 2 * s.threads();
+        int capacity = (encoderCalls + 1) * s.batchSize() + 2 * s.threads();
         BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(capacity);
         AtomicInteger threadNo = new AtomicInteger();
         ExecutorService pool = new ThreadPoolExecutor(s.threads(), s.threads(), 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -213,6 +239,7 @@ public final class TagEngine {
                 batch.add(await(f, batch));
             }
             batch.flush();
+            batch.finishAll();
             synchronized (discoveryFailure) {
                 if (discoveryFailure[0] instanceof IOException e) {
                     throw e;
@@ -227,6 +254,7 @@ public final class TagEngine {
         } finally {
             walker.interrupt();
             pool.shutdownNow();
+            batch.close();
         }
     }
 
@@ -321,12 +349,14 @@ public final class TagEngine {
                 // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
                 // raised on purpose): let it say so, with the whole budget held so it runs alone.
                 need = memoryBudgetMb;
-            } else if (need > memoryBudgetMb) {
+            } else if (need > soloLimitMb) {
                 return Item.record(p, TagResult.Status.ERROR, String.format(java.util.Locale.ROOT,
                         "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
                                 + " (%,d MB); run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)",
-                        dims[0], dims[1], dims[0] * dims[1], need, memoryBudgetMb), size, mtime);
+                        dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb), size, mtime);
             }
+            // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.
+            need = Math.min(need, memoryBudgetMb);
             float[] chw;
             // Large images decode one at a time, small ones in parallel: a fair semaphore of megabytes.
             memory.acquire(need);
@@ -411,6 +441,9 @@ public final class TagEngine {
         return preprocessCalls.get();
     }
 
+    /** A batch handed to the encoder: its items in output order and the embeddings to come. */
+    private record InFlight(List<Item> items, int images, Future<float[][]> vectors) {}
+
     /** The items waiting for the next encoder call, in output order. */
     private final class Batch {
         private final LabelRanker ranker;
@@ -418,9 +451,17 @@ public final class TagEngine {
         private final ResultLog log;
         private final Tagger.Listener listener;
         private final Counts counts;
-        private final List<Item> pending = new ArrayList<>();
+        private List<Item> pending = new ArrayList<>();
         private int pixels;
         private long lastFlush = System.nanoTime();
+        /** Batches handed to the encoder, oldest first: their records are written in this order. */
+        private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+        private final ExecutorService encoder = encoderCalls == 1 ? null
+                : java.util.concurrent.Executors.newFixedThreadPool(encoderCalls, r -> {
+                    Thread t = new Thread(r, "clip-encode");
+                    t.setDaemon(true);
+                    return t;
+                });
 
         Batch(LabelRanker ranker, EmbeddingCache cache, ResultLog log, Tagger.Listener listener, Counts counts) {
             this.ranker = ranker;
@@ -441,11 +482,13 @@ public final class TagEngine {
         }
 
         void flushIfIdle() throws IOException {
-            if (!pending.isEmpty() && System.nanoTime() - lastFlush > FLUSH_IDLE_NANOS) {
+            if ((!pending.isEmpty() || !inFlight.isEmpty()) && System.nanoTime() - lastFlush > FLUSH_IDLE_NANOS) {
                 flush();
+                finishAll();
             }
         }
 
+        /** Hands the pending items to the encoder; writes the oldest batches once too many are in flight. */
         void flush() throws IOException {
             lastFlush = System.nanoTime();
             if (pending.isEmpty()) {
@@ -457,11 +500,59 @@ public final class TagEngine {
                     chws.add(it.chw());
                 }
             }
-            float[][] vectors = chws.isEmpty() ? new float[0][] : s.model().encodePreprocessed(chws, true);
-            if (vectors.length != chws.size()) {
-                throw new ClipException("image encoder returned " + vectors.length + " embeddings for " + chws.size() + " images");
+            Future<float[][]> vectors;
+            if (chws.isEmpty()) {
+                vectors = CompletableFuture.completedFuture(new float[0][]);
+            } else if (encoder == null) {
+                vectors = CompletableFuture.completedFuture(s.model().encodePreprocessed(chws, true));
+            } else {
+                vectors = encoder.submit(() -> s.model().encodePreprocessed(chws, true));
             }
-            counts.encoded += chws.size();
+            inFlight.add(new InFlight(pending, chws.size(), vectors));
+            pending = new ArrayList<>();
+            pixels = 0;
+            while (inFlight.size() >= encoderCalls) {
+                finish(inFlight.poll());
+            }
+        }
+
+        void finishAll() throws IOException {
+            while (!inFlight.isEmpty()) {
+                finish(inFlight.poll());
+            }
+        }
+
+        void close() {
+            if (encoder != null) {
+                encoder.shutdownNow();
+            }
+        }
+
+        private float[][] await(Future<float[][]> f) throws IOException {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("tagging interrupted");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error r) {
+                    throw r;
+                }
+                throw new ClipException("image encoder failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        /** Ranks an encoded batch, indexes it, writes XMP and the records, and flushes. */
+        private void finish(InFlight b) throws IOException {
+            List<Item> pending = b.items();
+            float[][] vectors = await(b.vectors());
+            if (vectors.length != b.images()) {
+                throw new ClipException("image encoder returned " + vectors.length + " embeddings for " + b.images() + " images");
+            }
+            counts.encoded += b.images();
             List<EmbeddingCache.Entry> entries = new ArrayList<>();
             List<Item> ready = new ArrayList<>(pending.size());
             int vi = 0;
@@ -513,8 +604,6 @@ public final class TagEngine {
             if (log != null) {
                 log.flush();
             }
-            pending.clear();
-            pixels = 0;
         }
 
         private TagResult tagged(Item it, List<LabelScore> labels, List<EmbeddingCache.Entry> afterXmp) {

@@ -64,4 +64,20 @@ class MemoryBudgetTest {
         assertTrue(e.contains("3000x3000") && e.contains("needs about 68 MB"), e);
         assertEquals(1, model.preprocessor.calls.get(), "the big one was never handed to the decoder");
     }
+    @Test
+    void imageOverTheSharedBudgetButWithinTheHeapDecodesAlone() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("q"));
+        Files.write(dir.resolve("big.png"), HostileCorpusTest.pngHeaderOnly(3000, 3000));
+        Images.write(dir.resolve("small.png"), 20, 20, 1);
+        FakeClipModel model = new FakeClipModel();
+        Path out = tmp.resolve("o.jsonl");
+        TagSettings s = new TagSettings(model, model.preprocessor, "size=4", List.of("a", "b"), List.of("a photo of a {}."),
+                2, 0f, false, List.of(), List.of(), out, Tagger.Xmp.NONE, 4, 2, false, null, Duration.ofSeconds(30));
+        new TagEngine(s, 100, 16).run(List.of(dir), new Tagger.Listener() {});
+        Map<String, JsonNode> r = TagEngineTest.byName(TagEngineTest.records(out));
+        assertEquals("ok", r.get("small.png").get("status").asText());
+        String e = r.get("big.png").get("error").asText();
+        assertTrue(!e.contains("needs about"), "68 MB fits the 100 MB heap share, over the 16 MB budget: decoded alone, " + e);
+        assertEquals(2, model.preprocessor.calls.get(), "both were handed to the decoder");
+    }
 }
