@@ -48,8 +48,8 @@ final class TagCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
-    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
-            description = "Compute type (default: ${DEFAULT-VALUE}; bf16 is faster on CPUs with AVX512-BF16, at lower precision).")
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32",
+            description = "Compute type (default: ${DEFAULT-VALUE}; fp16 is meant for GPUs and is slower on CPUs).")
     String dtype;
 
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
@@ -64,7 +64,7 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Results file: .jsonl (JSON Lines) or .csv. Without it, JSON Lines go to stdout (no resume).")
     Path out;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "Labels kept per file (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Labels kept per file (default: ${DEFAULT-VALUE}).")
     int topK;
 
     @Option(names = "--min-score", paramLabel = "S", defaultValue = "0", description = "Leave out labels with a lower probability, in records and XMP (default: ${DEFAULT-VALUE}).")
@@ -101,6 +101,12 @@ final class TagCommand implements Callable<Integer> {
         List<String> labels = labelOptions.labels();
         List<String> templates = labelOptions.templates();
         Tagger.Xmp xmpMode = xmp == null ? Tagger.Xmp.NONE : Tagger.Xmp.parse(xmp);
+        for (Path in : inputs) {
+            if (in.toString().isEmpty()) {
+                // An unset shell variable: never fall back to tagging the current folder.
+                throw new CommandLine.ParameterException(spec.commandLine(), "an input path is empty");
+            }
+        }
         if (noIndex && index != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
@@ -108,7 +114,11 @@ final class TagCommand implements Callable<Integer> {
         try {
             dt = ModelOptions.DType.valueOf(dtype.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32, fp16 or bf16");
+            dt = null;
+        }
+        if (dt == null || dt == ModelOptions.DType.BF16) {
+            // bf16 compute aborts inside DJL 0.36's PyTorch bindings: refuse it as a usage error.
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32 or fp16");
         }
         modelOptions.checkedOptions();
         Path cache = modelOptions.cacheDir();

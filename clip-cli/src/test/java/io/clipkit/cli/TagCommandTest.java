@@ -139,6 +139,13 @@ class TagCommandTest {
         assertTrue(missing.err().contains("nope"), missing.err());
         Run dup = clip(base(dir, "--labels", "a,a").toArray(String[]::new));
         assertEquals(2, dup.exit());
+        // An empty argument (an unset shell variable) must not mean "tag the current folder".
+        Run empty = clip(base(Path.of(""), "--labels", "a,b").toArray(String[]::new));
+        assertEquals(2, empty.exit(), empty.err());
+        assertTrue(empty.err().contains("empty"), empty.err());
+        Run bf16 = clip(base(dir, "--labels", "a,b", "--dtype", "bf16").toArray(String[]::new));
+        assertEquals(2, bf16.exit(), bf16.err());
+        assertTrue(bf16.err().contains("bf16"), bf16.err());
     }
 
     @Test
