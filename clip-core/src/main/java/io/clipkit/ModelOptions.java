@@ -122,10 +122,7 @@ public record ModelOptions(
 
         /** Images or texts per forward pass. */
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1 || batchSize > 4096) {
-                throw new IllegalArgumentException("batch size must be in 1..4096, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = Checks.batchSize(batchSize);
             return this;
         }
 

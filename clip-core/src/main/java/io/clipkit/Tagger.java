@@ -159,19 +159,13 @@ public final class Tagger {
 
         /** How many labels each record keeps, best first. */
         public Builder topK(int topK) {
-            if (topK < 1) {
-                throw new IllegalArgumentException("top-k must be >= 1, got " + topK);
-            }
-            this.topK = topK;
+            this.topK = Checks.topK(topK);
             return this;
         }
 
         /** Labels below this probability are left out of records and XMP keywords. */
         public Builder minScore(float minScore) {
-            if (!(minScore >= 0 && minScore <= 1)) {
-                throw new IllegalArgumentException("min-score must be in [0, 1], got " + minScore);
-            }
-            this.minScore = minScore;
+            this.minScore = Checks.minScore(minScore);
             return this;
         }
 
@@ -213,10 +207,7 @@ public final class Tagger {
 
         /** Images per forward pass of the image encoder. */
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1 || batchSize > 4096) {
-                throw new IllegalArgumentException("batch size must be in 1..4096, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = Checks.batchSize(batchSize);
             return this;
         }
 

@@ -384,28 +384,19 @@ public final class ZeroShotClassifier implements AutoCloseable {
 
         /** Keep at most this many labels per image (default: all). */
         public Builder topK(int topK) {
-            if (topK < 1) {
-                throw new IllegalArgumentException("topK must be >= 1, got " + topK);
-            }
-            this.topK = topK;
+            this.topK = Checks.topK(topK);
             return this;
         }
 
         /** Drop labels whose probability is below this (0..1; default 0). */
         public Builder minScore(float minScore) {
-            if (!(minScore >= 0f && minScore <= 1f)) {
-                throw new IllegalArgumentException("minScore must be in 0..1, got " + minScore);
-            }
-            this.minScore = minScore;
+            this.minScore = Checks.minScore(minScore);
             return this;
         }
 
         /** Prompts per text-encoder call when embedding the labels (default 64). */
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1 || batchSize > 4096) {
-                throw new IllegalArgumentException("batch size must be in 1..4096, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = Checks.batchSize(batchSize);
             return this;
         }
 
