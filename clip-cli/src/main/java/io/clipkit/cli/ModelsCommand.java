@@ -54,9 +54,14 @@ final class ModelsCommand implements Runnable {
             return new ModelResolver(ClipHome.cacheDir(cacheDir), new Downloader(), DownloadProgress.forConsole(err), err::println);
         }
 
-        ModelRegistry.Entry entry(ModelResolver r, String name) {
-            return r.registry().find(name).orElseThrow(() -> new IllegalArgumentException(
-                    "unknown model '" + name + "': known models are " + r.registry().names()));
+        /** The registry entries of the named models, in order; an unknown name is a usage error. */
+        List<ModelRegistry.Entry> entries(ModelResolver r, List<String> names) {
+            List<ModelRegistry.Entry> entries = new ArrayList<>();
+            for (String name : names) {
+                entries.add(r.registry().find(name).orElseThrow(() -> new IllegalArgumentException(
+                        "unknown model '" + name + "': known models are " + r.registry().names())));
+            }
+            return entries;
         }
     }
 
@@ -109,10 +114,7 @@ final class ModelsCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             ModelResolver r = cache.resolver();
-            List<ModelRegistry.Entry> entries = new ArrayList<>();
-            for (String n : names) {
-                entries.add(cache.entry(r, n));
-            }
+            List<ModelRegistry.Entry> entries = cache.entries(r, names);
             for (ModelRegistry.Entry e : entries) {
                 Object before = fileKey(r.cachedPath(e));
                 Path p = r.pull(e);
@@ -145,10 +147,7 @@ final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ModelResolver r = cache.resolver();
-            List<ModelRegistry.Entry> entries = new ArrayList<>();
-            for (String n : names) {
-                entries.add(cache.entry(r, n));
-            }
+            List<ModelRegistry.Entry> entries = cache.entries(r, names);
             boolean all = entries.isEmpty();
             if (all) {
                 for (ModelRegistry.Entry e : r.registry().entries()) {
@@ -200,10 +199,7 @@ final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ModelResolver r = cache.resolver();
-            List<ModelRegistry.Entry> entries = new ArrayList<>();
-            for (String n : names) {
-                entries.add(cache.entry(r, n));
-            }
+            List<ModelRegistry.Entry> entries = cache.entries(r, names);
             int missing = 0;
             for (ModelRegistry.Entry e : entries) {
                 Path f = r.cachedPath(e);

@@ -1,11 +1,10 @@
 package io.clipkit.batch;
 
 import io.clipkit.ImageDecodeException;
+import io.clipkit.util.IoReasons;
 import java.io.EOFException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 
 /** Turns exceptions into the short specific reasons written to error records. */
 final class Failures {
@@ -16,20 +15,15 @@ final class Failures {
             return ide.reason();
         }
         if (e instanceof NoSuchFileException) {
+            // Discovery saw it, so it went away since: say that rather than "no such file".
             return "file disappeared before it could be read (deleted or moved)";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof NotDirectoryException) {
-            return "not a folder";
         }
         if (e instanceof FileSystemException fse) {
             String r = fse.getReason();
             if (r != null && r.toLowerCase(java.util.Locale.ROOT).contains("too many levels of symbolic links")) {
                 return "symbolic link loop";
             }
-            return r != null ? r : fse.getClass().getSimpleName();
+            return IoReasons.reason(fse);
         }
         if (e instanceof EOFException) {
             return "truncated file (unexpected end of data)";

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.function.IntUnaryOperator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -670,18 +671,8 @@ final class ImageDecoder {
                 if (bands != h.mode.channels) {
                     throw new ImageDecodeException(file, "unsupported TIFF layout (" + bands + " samples per pixel)");
                 }
-                byte[] out = new byte[w * ht * bands];
-                int[] row = new int[w * bands];
-                boolean bilevel = h.mode == Mode.BILEVEL;
-                for (int y = 0; y < ht; y++) {
-                    r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
-                    int o = y * w * bands;
-                    for (int i = 0; i < row.length; i++) {
-                        int v = bilevel ? (row[i] != 0 ? 255 : 0) : row[i];
-                        out[o + i] = (byte) v;
-                    }
-                }
-                return Pixels.of8(h.mode, w, ht, out, false);
+                IntUnaryOperator sample = h.mode == Mode.BILEVEL ? v -> v != 0 ? 255 : 0 : v -> v;
+                return Pixels.of8(h.mode, w, ht, samples(r, w, ht, sample), false);
             } finally {
                 reader.dispose();
             }
@@ -690,6 +681,21 @@ final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             throw new ImageDecodeException(file, "cannot decode TIFF data: " + e.getMessage(), e);
         }
+    }
+
+    /** A raster's samples, row by row and interleaved, each mapped to a byte by {@code f}. */
+    private static byte[] samples(Raster r, int w, int h, IntUnaryOperator f) {
+        int bands = r.getNumBands();
+        byte[] out = new byte[w * h * bands];
+        int[] row = new int[w * bands];
+        for (int y = 0; y < h; y++) {
+            r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+            int o = y * w * bands;
+            for (int i = 0; i < row.length; i++) {
+                out[o + i] = (byte) f.applyAsInt(row[i]);
+            }
+        }
+        return out;
     }
 
     /**
@@ -711,16 +717,8 @@ final class ImageDecoder {
                 if (r.getNumBands() != 4) {
                     throw new ImageDecodeException(file, "unsupported CMYK JPEG layout");
                 }
-                byte[] out = new byte[w * h * 4];
-                int[] row = new int[w * 4];
-                for (int y = 0; y < h; y++) {
-                    r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
-                    int o = y * w * 4;
-                    for (int i = 0; i < row.length; i++) {
-                        out[o + i] = (byte) (255 - row[i]);
-                    }
-                }
-                return Pixels.of8(Mode.CMYK, w, h, out, false);
+                // Inverted as Pillow's "CMYK;I" raw mode does (Adobe's convention).
+                return Pixels.of8(Mode.CMYK, w, h, samples(r, w, h, v -> 255 - v), false);
             } finally {
                 reader.dispose();
             }

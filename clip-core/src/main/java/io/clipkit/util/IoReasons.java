@@ -38,8 +38,9 @@ public final class IoReasons {
         if (e instanceof FileSystemLoopException) {
             return "symbolic link loop";
         }
-        if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            return fse.getReason();
+        if (e instanceof FileSystemException fse) {
+            // Without a reason its message is only the path, which the caller names already.
+            return fse.getReason() != null ? fse.getReason() : fse.getClass().getSimpleName();
         }
         if (e instanceof EOFException && (e.getMessage() == null || e.getMessage().isBlank())) {
             return "the file is empty or cut short";
