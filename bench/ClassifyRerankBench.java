@@ -23,7 +23,7 @@ public final class ClassifyRerankBench {
         for (int i = 0; i < l; i++) {
             labels.add("label number " + i);
         }
-        try (ClipModel model = ClipModel.load(ckpt, ModelOptions.builder().vocabulary(vocab).batchSize(128).build())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(ckpt, ModelOptions.builder().vocabulary(vocab).batchSize(128).build())) {
             int d = model.info().embedDim();
             Random r = new Random(1);
             float[][] emb = new float[n][d];

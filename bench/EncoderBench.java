@@ -3,6 +3,7 @@
 // Times ClipModel.load and batch-32 image (preprocessed) and text embedding on the checkpoint and
 // inputs bench/encoders_ref.py wrote, checks the outputs against the reference's, and prints the
 // ratios to the Python reference's throughput.
+import io.clipkit.DType;
 import io.clipkit.ClipModel;
 import io.clipkit.ModelOptions;
 import io.clipkit.util.Npy;
@@ -19,7 +20,7 @@ public class EncoderBench {
         Path dir = Path.of(args[0]);
         int threads = Integer.parseInt(args[1]);
         String arch = args.length > 2 ? args[2] : "ViT-B-32";
-        ModelOptions.DType dtype = args.length > 3 && args[3].equals("fp16") ? ModelOptions.DType.FP16 : ModelOptions.DType.FP32;
+        DType dtype = args.length > 3 && args[3].equals("fp16") ? DType.FP16 : DType.FP32;
         ModelOptions opts = ModelOptions.builder().threads(threads).batchSize(32).dtype(dtype).build();
         Npy.Array imgs = Npy.read(dir.resolve("images.npy"));
         Npy.Array toks = Npy.read(dir.resolve("tokens.npy"));
@@ -37,7 +38,7 @@ public class EncoderBench {
             }
         }
         long t0 = System.nanoTime();
-        try (ClipModel model = ClipModel.load(dir.resolve(arch + "-random.pt"), opts)) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(dir.resolve(arch + "-random.pt"), opts)) {
             double loadS = (System.nanoTime() - t0) / 1e9;
             float[][] img = model.encodePreprocessed(images, false);
             float[][] txt = model.encodeTokens(tokens, false);

@@ -24,4 +24,12 @@ final class Checks {
         }
         return batchSize;
     }
+
+    /** Thread counts: 1..256 (0 allowed where it means "the default"). */
+    static int threads(int threads, boolean zeroIsDefault) {
+        if (threads < (zeroIsDefault ? 0 : 1) || threads > 256) {
+            throw new IllegalArgumentException("threads must be in " + (zeroIsDefault ? 0 : 1) + "..256, got " + threads);
+        }
+        return threads;
+    }
 }

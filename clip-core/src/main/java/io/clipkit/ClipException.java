@@ -6,7 +6,7 @@ package io.clipkit;
  * {@link IllegalArgumentException}s and I/O failures are {@link java.io.IOException}s.
  *
  * <pre>{@code
- * try (ClipModel model = ClipModel.load(path, ClipModel.Options.defaults())) { ... }
+ * try (ClipModel model = io.clipkit.model.ModelLoader.load(path, ClipModel.Options.defaults())) { ... }
  * catch (ClipException e) { System.err.println("model failed: " + e.getMessage()); }
  * }</pre>
  */

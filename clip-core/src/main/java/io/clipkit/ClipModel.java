@@ -7,10 +7,10 @@ import java.util.List;
 /**
  * A loaded CLIP model: an image encoder and a text encoder sharing one embedding space.
  * Thread-safe; every call works in its own native memory scope, so no native array outlives it.
- * Close it to free the weights.
+ * Close it to free the weights. Loaded with {@link #builder()}.
  *
  * <pre>{@code
- * try (ClipModel model = ClipModel.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults())) {
+ * try (ClipModel model = ClipModel.builder().model("ViT-B-32").device("cpu").load()) {
  *     float[][] img = model.encodeImages(List.of(Path.of("cat.jpg")));
  *     float[][] txt = model.encodeTexts(List.of("a photo of a cat."));
  * }
@@ -18,16 +18,11 @@ import java.util.List;
  */
 public interface ClipModel extends AutoCloseable {
 
-    /**
-     * Loads a checkpoint (OpenAI TorchScript archive, torch.save state dict, or safetensors; chosen
-     * by content). Hyper-parameters are inferred from the tensor shapes.
-     *
-     * @throws IOException if the file cannot be read
-     * @throws ClipException if it is not a CLIP checkpoint this library understands
-     */
-    static ClipModel load(Path checkpoint, ModelOptions options) throws IOException {
-        return io.clipkit.model.ModelLoader.load(checkpoint, options);
+    /** Starts describing what to load: {@code ClipModel.builder().model("ViT-B-32").load()}. */
+    static Builder builder() {
+        return new Builder();
     }
+
 
     /** What was inferred from the checkpoint, and where it runs. */
     ModelInfo info();
@@ -75,4 +70,218 @@ public interface ClipModel extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Everything about loading a model in one place: where from (a registry name, a file or
+     * folder, a classpath resource), where it runs (device, compute type, threads) and how
+     * downloads are reported. Each setter checks its value at once and names what is wrong;
+     * {@link #load()} does the work.
+     *
+     * <pre>{@code
+     * ClipModel m = ClipModel.builder()
+     *         .model("ViT-B-32")              // or .path(Path.of("ViT-B-32.pt")), .resource("/my/model/")
+     *         .device("cpu").threads(2).batchSize(32)
+     *         .progress(myListener)           // download progress, if it must be pulled
+     *         .load();
+     * }</pre>
+     */
+    /** Reads a resolved checkpoint file or folder with the settings it is to run with. */
+    @FunctionalInterface
+    interface Loader {
+        ClipModel load(Path checkpoint, ModelOptions options) throws IOException;
+    }
+
+    final class Builder {
+        enum SourceKind { NAME_OR_PATH, PATH, RESOURCE }
+
+        SourceKind sourceKind = SourceKind.NAME_OR_PATH;
+        String source = io.clipkit.registry.ModelResolver.DEFAULT_MODEL;
+        Path path;
+        String name = "";
+        Path cacheDir;
+        Path vocabulary;
+        String device = "cpu";
+        DType dtype = DType.FP32;
+        Activation activation;
+        int threads;
+        int batchSize = 32;
+        boolean allowDownload = true;
+        io.clipkit.registry.Downloader.Listener progress = io.clipkit.registry.Downloader.SILENT;
+        java.util.function.Consumer<String> notices = line -> { };
+        io.clipkit.registry.ModelRegistry registry;
+        io.clipkit.registry.Downloader downloader;
+        Loader loader = io.clipkit.model.ModelLoader::load;
+
+        Builder() {}
+
+        /**
+         * What reads the resolved checkpoint with the final settings; the default reads it into
+         * DJL. A seam for tests and tools (a stand-in model, a counting wrapper).
+         */
+        public Builder loader(Loader loader) {
+            this.loader = java.util.Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /**
+         * A registry name ({@code ViT-B-32}, see {@code ModelRegistry}), else a path to a checkpoint
+         * file or a model folder. The default is {@code ViT-B-32}.
+         */
+        public Builder model(String nameOrPath) {
+            if (nameOrPath == null || nameOrPath.isBlank()) {
+                throw new IllegalArgumentException("model is empty: give a registry name, a checkpoint file or a model folder");
+            }
+            this.sourceKind = SourceKind.NAME_OR_PATH;
+            this.source = nameOrPath.strip();
+            return this;
+        }
+
+        /** A checkpoint file, or a folder holding a model (one checkpoint, or a hub layout). */
+        public Builder path(Path fileOrFolder) {
+            this.sourceKind = SourceKind.PATH;
+            this.path = java.util.Objects.requireNonNull(fileOrFolder, "path");
+            return this;
+        }
+
+        /**
+         * A model shipped on the classpath: the resource folder holding it (e.g. a bundled model's
+         * artifact). It is copied once into the cache and loaded from there.
+         */
+        public Builder resource(String resourceFolder) {
+            if (resourceFolder == null || resourceFolder.isBlank()) {
+                throw new IllegalArgumentException("resource is empty");
+            }
+            this.sourceKind = SourceKind.RESOURCE;
+            this.source = resourceFolder;
+            return this;
+        }
+
+        /** Name recorded in provenance; default the registry name or the file name. */
+        public Builder name(String name) {
+            this.name = java.util.Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The model cache; default {@code $CLIPKIT_HOME}, else {@code $XDG_CACHE_HOME/clipkit}, else {@code ~/.cache/clipkit}. */
+        public Builder cacheDir(Path cacheDir) {
+            this.cacheDir = java.util.Objects.requireNonNull(cacheDir, "cacheDir");
+            return this;
+        }
+
+        /** A vocabulary file overriding the model's own (default: the folder's, else CLIP's bundled one). */
+        public Builder vocabulary(Path vocabulary) {
+            this.vocabulary = java.util.Objects.requireNonNull(vocabulary, "vocabulary");
+            return this;
+        }
+
+        /** DJL device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
+        public Builder device(String device) {
+            if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
+                throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
+            }
+            this.device = device;
+            return this;
+        }
+
+        /** Compute type (default fp32). */
+        public Builder dtype(DType dtype) {
+            this.dtype = java.util.Objects.requireNonNull(dtype, "dtype");
+            return this;
+        }
+
+        /** Overrides the activation the model's config or registry entry gives (OpenAI files: quick-gelu). */
+        public Builder activation(Activation activation) {
+            this.activation = java.util.Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** Intra-op threads of the engine; 0 (default) keeps the engine's default. */
+        public Builder threads(int threads) {
+            this.threads = Checks.threads(threads, true);
+            return this;
+        }
+
+        /** Images or texts per forward pass (default 32). */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = Checks.batchSize(batchSize);
+            return this;
+        }
+
+        /** Whether a registry model missing from the cache may be downloaded (default true). */
+        public Builder allowDownload(boolean allow) {
+            this.allowDownload = allow;
+            return this;
+        }
+
+        /** Receives download progress when a registry model is pulled. */
+        public Builder progress(io.clipkit.registry.Downloader.Listener listener) {
+            this.progress = java.util.Objects.requireNonNull(listener, "progress");
+            return this;
+        }
+
+        /** Receives one-line notices (e.g. that a model is being downloaded, and from where). */
+        public Builder notices(java.util.function.Consumer<String> notices) {
+            this.notices = java.util.Objects.requireNonNull(notices, "notices");
+            return this;
+        }
+
+        /** The registry to look names up in; default the built-in one merged with the cache's {@code registry.json}. */
+        public Builder registry(io.clipkit.registry.ModelRegistry registry) {
+            this.registry = java.util.Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** The downloader (timeouts, retries); default {@code new Downloader()}. */
+        public Builder downloader(io.clipkit.registry.Downloader downloader) {
+            this.downloader = java.util.Objects.requireNonNull(downloader, "downloader");
+            return this;
+        }
+
+        /**
+         * Resolves the source (pulling a registry model if allowed), reads the weights and returns
+         * the model.
+         *
+         * @throws IOException if a file cannot be read or a download fails (the message says what to
+         *     download and where to put it)
+         * @throws IllegalArgumentException if the source is neither a registry name nor an existing path
+         * @throws ClipException if the files are not a model this library understands
+         */
+        public ClipModel load() throws IOException {
+            Path cache = io.clipkit.registry.ClipHome.cacheDir(cacheDir);
+            Path file;
+            String resolvedName;
+            java.util.Optional<Activation> registryActivation = java.util.Optional.empty();
+            Path vocab = vocabulary;
+            switch (sourceKind) {
+                case PATH -> {
+                    file = path;
+                    resolvedName = path.getFileName() == null ? path.toString() : path.getFileName().toString();
+                }
+                case RESOURCE -> {
+                    file = io.clipkit.model.BundledModels.extract(source, cache);
+                    resolvedName = file.getFileName().toString();
+                }
+                default -> {
+                    io.clipkit.registry.ModelResolver resolver = new io.clipkit.registry.ModelResolver(cache,
+                            registry != null ? registry : io.clipkit.registry.ModelRegistry.load(cache),
+                            downloader != null ? downloader : new io.clipkit.registry.Downloader(), progress, notices);
+                    io.clipkit.registry.ModelResolver.Resolved r = resolver.resolve(source, vocabulary, allowDownload);
+                    file = r.checkpoint();
+                    resolvedName = r.name();
+                    registryActivation = r.activation();
+                    if (vocab == null) {
+                        vocab = r.vocabulary();
+                    }
+                }
+            }
+            ModelOptions.Builder o = ModelOptions.builder()
+                    .name(name.isEmpty() ? resolvedName : name)
+                    .device(device).dtype(dtype).threads(threads).batchSize(batchSize)
+                    .activation(activation != null ? activation : registryActivation.orElse(Activation.QUICK_GELU));
+            if (vocab != null) {
+                o.vocabulary(vocab);
+            }
+            return loader.load(file, o.build());
+        }
+    }
 }

@@ -45,11 +45,11 @@ public record ModelInfo(
         int textHeads,
         int contextLength,
         int vocabSize,
-        ModelOptions.Activation activation,
+        Activation activation,
         String format,
         String checkpointSha256,
         String device,
-        ModelOptions.DType dtype) {
+        DType dtype) {
     public ModelInfo {
         visionBlocks = List.copyOf(visionBlocks);
     }

@@ -21,39 +21,6 @@ public record ModelOptions(
         Optional<Path> vocabulary,
         int batchSize) {
 
-    /** The MLP activation; checkpoints do not record it. OpenAI's models use QuickGELU. */
-    public enum Activation {
-        QUICK_GELU("quick-gelu"),
-        GELU("gelu");
-
-        private final String cliName;
-
-        Activation(String cliName) {
-            this.cliName = cliName;
-        }
-
-        public String cliName() {
-            return cliName;
-        }
-
-        /** Parses {@code quick-gelu} or {@code gelu}. */
-        public static Activation parse(String s) {
-            for (Activation a : values()) {
-                if (a.cliName.equalsIgnoreCase(s) || a.name().equalsIgnoreCase(s)) {
-                    return a;
-                }
-            }
-            throw new IllegalArgumentException("unknown activation '" + s + "': use quick-gelu or gelu");
-        }
-    }
-
-    /** Compute type. Weights stored in fp16/bf16 are upcast to fp32 unless another type is chosen. */
-    public enum DType {
-        FP32,
-        FP16,
-        BF16
-    }
-
     public ModelOptions {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(device, "device");

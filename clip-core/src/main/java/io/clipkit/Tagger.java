@@ -16,7 +16,7 @@ import java.util.Objects;
  * an embedding index makes re-tagging with new labels decode nothing.
  *
  * <pre>{@code
- * try (ClipModel model = ClipModel.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults())) {
+ * try (ClipModel model = io.clipkit.model.ModelLoader.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults())) {
  *     TagSummary s = Tagger.builder(model)
  *             .labels(List.of("beach", "mountain", "city"))
  *             .recursive(true)

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * to free its native memory manager (the model stays open).
  *
  * <pre>{@code
- * try (ClipModel model = ClipModel.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults());
+ * try (ClipModel model = io.clipkit.model.ModelLoader.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults());
  *      ZeroShotClassifier c = ZeroShotClassifier.builder()
  *              .model(model).labels("cat", "dog", "car").ensemble().topK(2).build()) {
  *     Classification r = c.classify(Path.of("photo.jpg"));

@@ -103,7 +103,7 @@ final class ClassifyCommand implements Callable<Integer> {
         if (minScore != null) {
             builder.minScore(minScore);
         }
-        modelOptions.checkedOptions();
+        modelOptions.check();
 
         int failed = 0;
         int batch = modelOptions.batchSize();

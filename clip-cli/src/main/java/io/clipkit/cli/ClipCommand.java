@@ -35,29 +35,58 @@ public final class ClipCommand implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of failures.")
-    static boolean verbose;
+    boolean verbose;
+
+    /** Whether {@code -v} was given to this invocation (read from the root command, not a static). */
+    static boolean verbose(CommandLine any) {
+        CommandLine c = any;
+        while (c.getParent() != null) {
+            c = c.getParent();
+        }
+        return c.getCommand() instanceof ClipCommand root && root.verbose;
+    }
 
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
     }
 
-    /** Builds the command line with the project's error handling; tests use this too. */
+    /** Builds the command line with the project's error handling. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new ClipCommand());
+        return commandLine(java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * The same, with {@code models} applied to every model builder before it loads: the seam
+     * through which tests substitute a stand-in model ({@code b -> b.loader(...)}), injected by
+     * picocli's factory rather than kept in a static field.
+     */
+    static CommandLine commandLine(java.util.function.UnaryOperator<io.clipkit.ClipModel.Builder> models) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == ModelOptionsMixin.class) {
+                    return (K) new ModelOptionsMixin(models);
+                }
+                return defaults.create(cls);
+            }
+        };
+        CommandLine cl = new CommandLine(new ClipCommand(), factory);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof IllegalArgumentException) {
                 // A caller mistake found after parsing (bad label list, bad value): usage error.
                 err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
-                if (verbose) {
+                if (verbose(commandLine)) {
                     ex.printStackTrace(err);
                 }
                 err.flush();
                 return CommandLine.ExitCode.USAGE;
             }
             err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
-            if (verbose) {
+            if (verbose(commandLine)) {
                 ex.printStackTrace(err);
             }
             err.flush();

@@ -1,5 +1,7 @@
 package io.clipkit.cli;
 
+import io.clipkit.DType;
+import io.clipkit.Activation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,17 +33,7 @@ import picocli.CommandLine.Spec;
 final class EmbedCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "Checkpoint file (OpenAI .pt archive, torch.save state dict, .safetensors) or a folder holding one.")
-    Path model;
-
-    @Option(names = "--vocab", paramLabel = "PATH",
-            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz). Default: beside the checkpoint, else in the cache.")
-    Path vocab;
-
-    @Option(names = "--activation", paramLabel = "quick-gelu|gelu", defaultValue = "quick-gelu",
-            description = "MLP activation: quick-gelu (OpenAI models) or gelu (some open_clip models). Default: ${DEFAULT-VALUE}.")
-    String activation;
+    @picocli.CommandLine.Mixin ModelOptionsMixin modelOptions;
 
     @Option(names = "--image", paramLabel = "FILE", description = "An image to embed (repeatable).")
     List<Path> images = new ArrayList<>();
@@ -55,18 +47,6 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Print the embeddings as the model outputs them, not L2-normalized.")
     boolean raw;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
-    String dtype;
-
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Inputs per forward pass. Default: ${DEFAULT-VALUE}.")
-    int batchSize;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Intra-op threads (0: engine default).")
-    int threads;
-
     private record Result(String type, String input, float[] embedding) {}
 
     @Override
@@ -74,20 +54,12 @@ final class EmbedCommand implements Callable<Integer> {
         if (images.isEmpty() && texts.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Give at least one --image FILE or --text TEXT");
         }
-        ModelOptions.Builder b = ModelOptions.builder()
-                .activation(ModelOptions.Activation.parse(activation))
-                .device(device)
-                .dtype(parseDtype(dtype))
-                .batchSize(batchSize)
-                .threads(threads);
-        if (vocab != null) {
-            b.vocabulary(vocab);
-        }
+        modelOptions.check();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int failed = 0;
         List<Result> results = new ArrayList<>();
-        try (ClipModel clip = ClipModel.load(model, b.build())) {
+        try (ClipModel clip = modelOptions.load()) {
             // Preprocess / tokenize one by one so a bad input is named and skipped; run the rest batched.
             List<float[]> pixels = new ArrayList<>();
             List<Path> okImages = new ArrayList<>();
@@ -166,15 +138,6 @@ final class EmbedCommand implements Callable<Integer> {
             }
         }
         out.flush();
-    }
-
-    private static ModelOptions.DType parseDtype(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "fp32", "float32" -> ModelOptions.DType.FP32;
-            case "fp16", "float16", "half" -> ModelOptions.DType.FP16;
-            case "bf16", "bfloat16" -> ModelOptions.DType.BF16;
-            default -> throw new IllegalArgumentException("unknown dtype '" + s + "': use fp32 or fp16");
-        };
     }
 
     private static String describe(String what, Exception e) {

@@ -1,43 +1,47 @@
 package io.clipkit.cli;
 
+import io.clipkit.Activation;
 import io.clipkit.ClipModel;
+import io.clipkit.DType;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.ModelOptions;
-import io.clipkit.model.ModelLoader;
 import io.clipkit.registry.ClipHome;
-import io.clipkit.registry.Downloader;
 import io.clipkit.registry.ModelResolver;
+import io.clipkit.model.ModelLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The model options shared by {@code classify}, {@code tag}, {@code models info}...: which model,
- * where the cache is, vocabulary, device, batch size, activation, EXIF rotation. Use as
- * {@code @Mixin ModelOptionsMixin model;} and call {@link #load()}.
+ * The model options every command that loads a model shares ({@code classify}, {@code tag},
+ * {@code embed}, {@code models info}): which model, the cache, vocabulary, device, compute type,
+ * threads, batch size, activation. Use as {@code @Mixin ModelOptionsMixin model;} and call
+ * {@link #load()}; it fills one {@link ClipModel#builder()}.
  */
 public final class ModelOptionsMixin {
-    /** How checkpoints are loaded; tests of the commands substitute a stand-in model here. */
-    interface Loader {
-        ClipModel load(Path checkpoint, ModelOptions options) throws IOException;
+    /** Applied to every builder before it loads: the command line's seam for tests (a stand-in loader). */
+    private final UnaryOperator<ClipModel.Builder> customizer;
+
+    public ModelOptionsMixin() {
+        this(UnaryOperator.identity());
     }
 
-    private static final Loader DEFAULT_LOADER = ClipModel::load;
-
-    static volatile Loader loader = DEFAULT_LOADER;
+    ModelOptionsMixin(UnaryOperator<ClipModel.Builder> customizer) {
+        this.customizer = customizer;
+    }
 
     @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
     @Option(names = "--model", paramLabel = "NAME|PATH", defaultValue = ModelResolver.DEFAULT_MODEL,
-            description = "Registry name (see 'clip models list'; pulled on first use), checkpoint file, or folder "
-                    + "holding one. Default: ${DEFAULT-VALUE}.")
+            description = "Registry name (see 'clip models list'; pulled on first use), checkpoint file, or model "
+                    + "folder. Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--vocab", paramLabel = "PATH",
-            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz). Default: beside the checkpoint, else in the cache.")
+            description = "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz). Default: the model folder's, else CLIP's bundled one.")
     Path vocab;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
@@ -48,15 +52,42 @@ public final class ModelOptionsMixin {
             description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", converter = DTypeConverter.class,
+            description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
+    DType dtype;
+
+    @Option(names = "--encoder-threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads each encoder call uses, 1..256 (0: the engine's default).")
+    int threads;
+
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--activation", paramLabel = "quick-gelu|gelu",
-            description = "MLP activation. Default: the registry's for registry models, else quick-gelu (OpenAI's).")
-    String activation;
+    @Option(names = "--activation", paramLabel = "quick-gelu|gelu", converter = ActivationConverter.class,
+            description = "MLP activation. Default: the model's config or registry entry, else quick-gelu (OpenAI's).")
+    Activation activation;
 
     @Option(names = "--no-exif-rotate", description = "Do not rotate images by their EXIF orientation.")
     boolean noExifRotate;
+
+    static final class DTypeConverter implements picocli.CommandLine.ITypeConverter<DType> {
+        @Override
+        public DType convert(String value) {
+            DType d = DType.parse(value);
+            if (d == DType.BF16) {
+                // DJL 0.36's PyTorch bindings abort the process on bf16 arrays: refuse it before loading.
+                throw new picocli.CommandLine.TypeConversionException("bf16 is not supported by the encoders yet: use fp32 or fp16");
+            }
+            return d;
+        }
+    }
+
+    static final class ActivationConverter implements picocli.CommandLine.ITypeConverter<Activation> {
+        @Override
+        public Activation convert(String value) {
+            return Activation.parse(value);
+        }
+    }
 
     /** The cache directory ({@code --cache-dir} or the default). */
     public Path cacheDir() {
@@ -71,54 +102,52 @@ public final class ModelOptionsMixin {
         return !noExifRotate;
     }
 
-    /** A resolver that reports downloads on the command's stderr. */
-    public ModelResolver resolver() throws IOException {
+    /** The builder these options describe; usage errors (bad values) surface here, before any loading. */
+    public ClipModel.Builder builder() {
+        if (model != null && model.isBlank()) {
+            throw new IllegalArgumentException("--model is empty: give a registry name (see 'clip models list'), "
+                    + "a checkpoint file or a model folder");
+        }
         PrintWriter err = mixee.commandLine().getErr();
-        return new ModelResolver(cacheDir(), new Downloader(), DownloadProgress.forConsole(err), line -> {
+        ClipModel.Builder b;
+        try {
+            b = ClipModel.builder().model(model).cacheDir(cacheDir()).device(device).dtype(dtype).batchSize(batchSize);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(CliNames.flags(e.getMessage()), e);
+        }
+        try {
+            b.threads(threads);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("threads", "--encoder-threads"), e);
+        }
+        if (vocab != null) {
+            b.vocabulary(vocab);
+        }
+        if (activation != null) {
+            b.activation(activation);
+        }
+        b.progress(DownloadProgress.forConsole(err)).notices(line -> {
             err.println(line);
             err.flush();
         });
+        return customizer.apply(b);
     }
 
-    /** Options checked before anything is loaded (usage errors come first). */
-    public ModelOptions.Builder checkedOptions() {
-        if (model != null && model.isBlank()) {
-            // The resolver would take a blank name as the default model and download it.
-            throw new IllegalArgumentException("--model is empty: give a registry name (see 'clip models list'), "
-                    + "a checkpoint file or a folder holding one");
-        }
-        ModelOptions.Builder b = ModelOptions.builder().device(device).batchSize(batchSize);
-        if (activation != null) {
-            b.activation(ModelOptions.Activation.parse(activation));
-        }
-        return b;
+    /** {@code --encoder-threads} as given (0: not given). */
+    public int encoderThreads() {
+        return threads;
     }
 
-    /** Resolves {@code --model} (pulling a registry model if needed) and the options to load it with. */
-    public ModelOptions options(ModelResolver.Resolved r) {
-        ModelOptions.Builder b = checkedOptions().name(r.name());
-        if (r.vocabulary() != null) {
-            b.vocabulary(r.vocabulary());
-        }
-        if (activation == null && r.activation().isPresent()) {
-            b.activation(r.activation().get());
-        }
-        return b.build();
+    /** Checks the options without loading (usage errors come before slow work). */
+    public void check() {
+        builder();
     }
 
     /** Resolves and loads the model. */
     public ClipModel load() throws IOException {
-        return load(true);
-    }
-
-    /** Resolves and loads the model; without {@code needVocabulary}, a missing vocabulary is no error. */
-    public ClipModel load(boolean needVocabulary) throws IOException {
-        checkedOptions();
-        if (loader == DEFAULT_LOADER) {
-            ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
-        }
-        ModelResolver.Resolved r = resolver().resolve(model, vocab, needVocabulary);
-        return loader.load(r.checkpoint(), options(r));
+        ClipModel.Builder b = builder();
+        ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
+        return b.load();
     }
 
     /** The model's image pipeline, or one without EXIF rotation if {@code --no-exif-rotate}. */

@@ -160,10 +160,6 @@ final class ModelsCommand implements Runnable {
             for (ModelRegistry.Entry e : entries) {
                 bad += check(out, err, e.name(), r.cachedPath(e), e.sha256()) ? 0 : 1;
             }
-            Path vocab = r.cachedVocabulary();
-            if (Files.isRegularFile(vocab) || all) {
-                bad += check(out, err, "vocabulary", vocab, r.registry().vocabulary().sha256()) ? 0 : 1;
-            }
             if (all && entries.isEmpty()) {
                 out.println("no models cached in " + r.cacheDir());
             }
@@ -231,7 +227,7 @@ final class ModelsCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             modelOptions.model = model;
-            ModelResolver r = modelOptions.resolver();
+            ModelResolver r = new ModelResolver(modelOptions.cacheDir(), new Downloader(), Downloader.SILENT, line -> { });
             var entry = r.registry().find(model);
             if (entry.isPresent() && !Files.exists(Path.of(model)) && !Files.isRegularFile(r.cachedPath(entry.get()))) {
                 ModelRegistry.Entry e = entry.get();
@@ -245,7 +241,7 @@ final class ModelsCommand implements Runnable {
                 return 0;
             }
             // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
-            try (ClipModel m = modelOptions.load(false)) {
+            try (ClipModel m = modelOptions.load()) {
                 print(out, m.info());
             }
             return 0;

@@ -107,7 +107,7 @@ final class PreprocessCommand implements Callable<Integer> {
             } catch (IOException e) {
                 failed++;
                 err.println("clip preprocess: " + ClipCommand.describe(e));
-                if (ClipCommand.verbose) {
+                if (ClipCommand.verbose(spec.commandLine())) {
                     e.printStackTrace(err);
                 }
             }

@@ -1,5 +1,6 @@
 package io.clipkit.cli;
 
+import io.clipkit.DType;
 import io.clipkit.ClipModel;
 import io.clipkit.ImagePreprocessor;
 import io.clipkit.ModelOptions;
@@ -47,10 +48,6 @@ final class TagCommand implements Callable<Integer> {
     @Mixin LabelOptionsMixin labelOptions;
 
     @Mixin ModelOptionsMixin modelOptions;
-
-    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32",
-            description = "Compute type (default: ${DEFAULT-VALUE}; fp16 is meant for GPUs and is slower on CPUs).")
-    String dtype;
 
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
@@ -110,23 +107,11 @@ final class TagCommand implements Callable<Integer> {
         if (noIndex && index != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
-        ModelOptions.DType dt;
-        try {
-            dt = ModelOptions.DType.valueOf(dtype.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            dt = null;
-        }
-        if (dt == null || dt == ModelOptions.DType.BF16) {
-            // bf16 compute aborts inside DJL 0.36's PyTorch bindings: refuse it as a usage error.
-            throw new CommandLine.ParameterException(spec.commandLine(), "bad --dtype '" + dtype + "': use fp32 or fp16");
-        }
-        modelOptions.checkedOptions();
+        ClipModel.Builder mb = modelOptions.builder();
         Path cache = modelOptions.cacheDir();
-        ModelResolver.Resolved r = modelOptions.resolver().resolve(modelOptions.model, modelOptions.vocab);
-        ModelOptions o = modelOptions.options(r);
-        int intraOp = o.threads();
+        int intraOp = modelOptions.encoderThreads();
         String encoderCalls = System.getProperty(ENCODER_CALLS);
-        if (intraOp == 0 && "cpu".equalsIgnoreCase(o.device()) && encoderCalls == null) {
+        if (intraOp == 0 && "cpu".equalsIgnoreCase(modelOptions.device) && encoderCalls == null) {
             // Several batches encoded at once, each on fewer threads: on a few (or shared) cores the
             // per-operation barriers of a multi-threaded encoder cost more than they gain.
             int cpus = Runtime.getRuntime().availableProcessors();
@@ -134,9 +119,9 @@ final class TagCommand implements Callable<Integer> {
             intraOp = Math.max(1, cpus / calls);
             encoderCalls = Integer.toString(calls);
         }
-        o = new ModelOptions(o.name(), o.device(), dt, o.activation(), intraOp, o.vocabulary(), o.batchSize());
+        mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
-        try (ClipModel m = ModelOptionsMixin.loader.load(r.checkpoint(), o)) {
+        try (ClipModel m = mb.load()) {
             int size = m.info().imageResolution();
             ImagePreprocessor pre = ImagePreprocessor.builder().size(size).exifRotate(modelOptions.exifRotate())
                     .maxPixels(maxPixels).build();

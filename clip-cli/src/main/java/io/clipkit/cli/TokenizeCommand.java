@@ -34,19 +34,15 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line: {\"text\": ..., \"ids\": [...]}.")
     boolean json;
 
-    @Option(names = "--vocab", paramLabel = "PATH", description = "The BPE merges file (" + VOCAB_FILE + ").")
+    @Option(names = "--vocab", paramLabel = "PATH", description = "The BPE merges file (" + VOCAB_FILE + "). Default: CLIP's, bundled.")
     Path vocab;
 
     @Parameters(arity = "1..*", paramLabel = "TEXT", description = "Texts to tokenize.")
     List<String> texts;
 
-    /** Environment and home folder used for the vocabulary lookup (replaced in tests). */
-    Map<String, String> env = System.getenv();
-    String userHome = System.getProperty("user.home");
-
     @Override
     public Integer call() throws IOException {
-        ClipTokenizer tokenizer = ClipTokenizer.load(findVocabulary());
+        ClipTokenizer tokenizer = io.clipkit.registry.ClipHome.tokenizer(vocab, null);
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper mapper = json ? new ObjectMapper() : null;
         for (String text : texts) {
@@ -71,44 +67,4 @@ final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --vocab, else the first existing of the default locations; a clear error otherwise. */
-    Path findVocabulary() throws IOException {
-        if (vocab != null) {
-            if (!Files.isRegularFile(vocab)) {
-                throw new java.nio.file.NoSuchFileException(vocab.toString(), null,
-                        "vocabulary file given by --vocab not found");
-            }
-            return vocab;
-        }
-        List<Path> candidates = defaultLocations(env, userHome);
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        candidates.forEach(p -> names.add(p.toString()));
-        throw new IOException("CLIP vocabulary not found: looked for " + String.join(", ", names)
-                + ". Put " + VOCAB_FILE + " in one of these folders (or set $CLIPKIT_HOME) or pass --vocab PATH");
-    }
-
-    static List<Path> defaultLocations(Map<String, String> env, String userHome) {
-        List<Path> dirs = new ArrayList<>();
-        String home = env.get("CLIPKIT_HOME");
-        if (home != null && !home.isBlank()) {
-            dirs.add(Path.of(home));
-        }
-        String xdg = env.get("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank()) {
-            dirs.add(Path.of(xdg, "clipkit"));
-        }
-        if (userHome != null && !userHome.isBlank()) {
-            dirs.add(Path.of(userHome, ".cache", "clipkit"));
-        }
-        List<Path> files = new ArrayList<>();
-        for (Path d : dirs) {
-            files.add(d.resolve(VOCAB_FILE));
-        }
-        return files;
-    }
 }

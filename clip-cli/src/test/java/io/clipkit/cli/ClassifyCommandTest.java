@@ -1,5 +1,6 @@
 package io.clipkit.cli;
 
+import io.clipkit.Activation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * model; the numbers themselves are checked against the reference in {@code ClassifyGoldenTest}.
  */
 class ClassifyCommandTest {
+    io.clipkit.ClipModel.Loader loader = io.clipkit.model.ModelLoader::load;
     @TempDir Path dir;
     final List<ModelOptions> loaded = new ArrayList<>();
     Path ckpt;
@@ -36,7 +38,7 @@ class ClassifyCommandTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        ModelOptionsMixin.loader = (path, options) -> {
+        loader = (path, options) -> {
             loaded.add(options);
             return new FakeClipModel(options.name(), "ef".repeat(32), 16, 12, 100f);
         };
@@ -48,13 +50,13 @@ class ClassifyCommandTest {
 
     @AfterEach
     void tearDown() {
-        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+        loader = io.clipkit.model.ModelLoader::load;
     }
 
     Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var cl = ClipCommand.commandLine();
+        var cl = ClipCommand.commandLine(b -> b.loader(loader));
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         List<String> all = new ArrayList<>(List.of("classify", "--model", ckpt.toString(), "--cache-dir", dir.resolve("cache").toString()));
@@ -129,7 +131,7 @@ class ClassifyCommandTest {
     @Test
     void emptyModelIsAUsageError() {
         StringWriter err = new StringWriter();
-        var cl = ClipCommand.commandLine();
+        var cl = ClipCommand.commandLine(b -> b.loader(loader));
         cl.setOut(new PrintWriter(new StringWriter()));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute("classify", a.toString(), "--labels", "cat,dog", "--model", "", "--cache-dir", dir.resolve("cache").toString());
@@ -153,7 +155,7 @@ class ClassifyCommandTest {
         "--labels=cat,,dog | empty label at position 2",
         "--template=a photo | has no {}",
         "--top-k=0 | --top-k must be >= 1",
-        "--device=tpu | bad device 'tpu'",
+        "--device=tpu | bad --device 'tpu'",
         "--min-score=2 | --min-score must be in 0..1",
         "--labels=cat,Cat | duplicate label 'Cat' (same as 'cat'",
         "--activation=relu | unknown activation 'relu'",
@@ -173,10 +175,10 @@ class ClassifyCommandTest {
     /** Regression: a checkpoint whose token table is smaller than the vocabulary failed as a usage error (2). */
     @Test
     void vocabularyTooBigForTheCheckpointIsAClearFailure() {
-        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+        loader = io.clipkit.model.ModelLoader::load;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var cl = ClipCommand.commandLine();
+        var cl = ClipCommand.commandLine(b -> b.loader(loader));
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         Path small = io.clipkit.testing.TestFiles.fixture("models/vit-p32-r64/model.pt"); // 400 tokens
@@ -222,7 +224,7 @@ class ClassifyCommandTest {
         Run r = run(a.toString(), "--labels", "cat,dog", "--activation", "gelu", "--batch-size", "3");
         assertEquals(0, r.code, r.err);
         ModelOptions o = loaded.get(0);
-        assertEquals(ModelOptions.Activation.GELU, o.activation());
+        assertEquals(Activation.GELU, o.activation());
         assertEquals(3, o.batchSize());
         assertEquals(dir.resolve("bpe_simple_vocab_16e6.txt.gz"), o.vocabulary().orElseThrow());
     }

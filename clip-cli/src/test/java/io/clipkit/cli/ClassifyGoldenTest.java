@@ -121,7 +121,7 @@ class ClassifyGoldenTest {
         List<Path> images = new ArrayList<>();
         c.get("images").forEach(i -> images.add(TestFiles.fixture("images/src/" + i.asText())));
         var opts = io.clipkit.ModelOptions.builder().vocabulary(TestFiles.vocabulary()).build();
-        try (io.clipkit.ClipModel model = io.clipkit.ClipModel.load(checkpoint(c.get("model").asText()), opts);
+        try (io.clipkit.ClipModel model = io.clipkit.model.ModelLoader.load(checkpoint(c.get("model").asText()), opts);
              io.clipkit.ZeroShotClassifier classifier = io.clipkit.ZeroShotClassifier.builder()
                      .model(model).labels(labels).templates(List.of("a photo of a {}.")).build()) {
             List<io.clipkit.Classification> sequential = new ArrayList<>();

@@ -93,7 +93,7 @@ class EmbedCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("broken.jpg"), r.err());
         assertTrue(r.out().contains("png_rgba.png") && r.out().contains("norm 1.0000"), r.out());
-        assertTrue(r.out().startsWith("model e2e (vit, 32-d, 64px, sha256 "), r.out());
+        assertTrue(r.out().startsWith("model e2e.safetensors (vit, 32-d, 64px, sha256 "), r.out());
     }
 
     @Test
@@ -128,7 +128,7 @@ class EmbedCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("relu"), r.err());
         r = run("embed", "--model", dir.resolve("missing.pt").toString(), "--text", "x");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "a model path that does not exist is a usage error, as in classify");
         assertTrue(r.err().contains("missing.pt"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
     }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelsCommandTest {
+    io.clipkit.ClipModel.Loader loader = io.clipkit.model.ModelLoader::load;
     @TempDir Path cache;
     HttpServer server;
     final List<String> requests = new ArrayList<>();
@@ -37,7 +38,7 @@ class ModelsCommandTest {
     Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var cl = ClipCommand.commandLine();
+        var cl = ClipCommand.commandLine(b -> b.loader(loader));
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
@@ -78,7 +79,7 @@ class ModelsCommandTest {
     void tearDown() {
         System.clearProperty(ModelRegistry.BASE_URL_PROPERTY);
         server.stop(0);
-        ModelOptionsMixin.loader = io.clipkit.ClipModel::load;
+        loader = io.clipkit.model.ModelLoader::load;
     }
 
     @Test
@@ -103,19 +104,18 @@ class ModelsCommandTest {
         assertTrue(pull.out.contains("tiny: downloaded and verified"), pull.out);
         assertTrue(pull.err.contains("tiny.pt: downloading"), "plain progress lines off a terminal: " + pull.err);
         assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
-        assertArrayEquals(vocab, Files.readAllBytes(cache.resolve("bpe_simple_vocab_16e6.txt.gz")));
-        assertEquals(List.of("/x/tiny.pt", "/openai/CLIP/main/clip/bpe_simple_vocab_16e6.txt.gz"), requests);
+        assertEquals(List.of("/x/tiny.pt"), requests, "only the model: the vocabulary is bundled in clip-core");
 
         Run again = run("models", "pull", "tiny", "--cache-dir", cache.toString());
         assertTrue(again.out.contains("already cached, verified"), again.out);
-        assertEquals(2, requests.size());
+        assertEquals(1, requests.size());
 
         assertTrue(run("models", "list", "--cache-dir", cache.toString()).out.lines()
                 .anyMatch(l -> l.startsWith("tiny*") && l.endsWith("yes")));
 
         Run ok = run("models", "verify", "--cache-dir", cache.toString());
         assertEquals(0, ok.code, ok.err);
-        assertTrue(ok.out.contains("tiny: ok") && ok.out.contains("vocabulary: ok"), ok.out);
+        assertTrue(ok.out.contains("tiny: ok"), ok.out);
 
         Files.write(cache.resolve("models/tiny.pt"), "tampered".getBytes());
         Run bad = run("models", "verify", "tiny", "--cache-dir", cache.toString());
@@ -132,7 +132,6 @@ class ModelsCommandTest {
         Run rm = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(0, rm.code, rm.err);
         assertFalse(Files.exists(cache.resolve("models/tiny.pt")));
-        assertTrue(Files.exists(cache.resolve("bpe_simple_vocab_16e6.txt.gz")), "the shared vocabulary stays");
         Run rm2 = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(1, rm2.code);
         assertTrue(rm2.err.contains("not cached"), rm2.err);
@@ -162,7 +161,7 @@ class ModelsCommandTest {
     void infoOfACheckpointPrintsWhatLoadingInferred() throws Exception {
         Path ckpt = Files.write(cache.resolve("my.pt"), MODEL);
         Files.write(cache.resolve("bpe_simple_vocab_16e6.txt.gz"), vocab);
-        ModelOptionsMixin.loader = (p, o) -> new FakeClipModel(o.name(), "12".repeat(32), 16, 12, 100f);
+        loader = (p, o) -> new FakeClipModel(o.name(), "12".repeat(32), 16, 12, 100f);
         Run r = run("models", "info", ckpt.toString(), "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("name:             my.pt"), r.out);

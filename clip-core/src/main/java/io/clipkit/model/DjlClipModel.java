@@ -76,11 +76,10 @@ final class DjlClipModel implements ClipModel {
         return t;
     }
 
-    /** The model's tokenizer: the vocabulary given in the options, else beside the checkpoint, else in the cache. */
+    /** The model's tokenizer: the vocabulary given in the options, else one beside the checkpoint, else the bundled one. */
     static ClipTokenizer loadTokenizer(ModelOptions options, Path checkpoint) {
         try {
-            Path vocab = ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint, ClipHome.cacheDir(null));
-            ClipTokenizer t = ClipTokenizer.load(vocab);
+            ClipTokenizer t = ClipHome.tokenizer(options.vocabulary().orElse(null), checkpoint);
             Trace.mark("tokenizer loaded");
             return t;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.DType;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -160,7 +161,7 @@ public final class ModelLoader {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
             Blas.setThreads(options.threads());
         }
-        if (options.dtype() == ModelOptions.DType.BF16) {
+        if (options.dtype() == DType.BF16) {
             // DJL 0.36's PyTorch JNI aborts the process on any bf16 array (creation or conversion).
             throw new ClipException("bf16 compute is not supported by DJL's PyTorch engine (0.36); use fp32 or fp16");
         }

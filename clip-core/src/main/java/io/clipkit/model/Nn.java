@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -36,8 +37,8 @@ final class Nn {
         return t == DataType.FLOAT32 ? y : y.toType(t, false);
     }
 
-    static NDArray activation(NDArray x, ModelOptions.Activation act) {
-        if (act == ModelOptions.Activation.GELU) {
+    static NDArray activation(NDArray x, Activation act) {
+        if (act == Activation.GELU) {
             return x.getNDArrayInternal().gelu();
         }
         // QuickGELU: x * sigmoid(1.702 x)

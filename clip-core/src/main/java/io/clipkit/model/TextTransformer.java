@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,7 +19,7 @@ final class TextTransformer {
     private final NDArray lnB;
     private final NDArray projection;
 
-    TextTransformer(Weights w, ModelConfig c, ModelOptions.Activation act) {
+    TextTransformer(Weights w, ModelConfig c, Activation act) {
         contextLength = c.contextLength();
         vocabSize = c.vocabSize();
         width = c.textWidth();

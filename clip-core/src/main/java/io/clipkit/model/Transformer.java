@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -10,9 +11,9 @@ import io.clipkit.ModelOptions;
 final class Transformer {
     private final Block[] blocks;
     private final int heads;
-    private final ModelOptions.Activation activation;
+    private final Activation activation;
 
-    Transformer(Weights w, String prefix, int width, int layers, int heads, ModelOptions.Activation activation) {
+    Transformer(Weights w, String prefix, int width, int layers, int heads, Activation activation) {
         if (heads < 1 || width % heads != 0) {
             throw new ClipException(prefix + ": width " + width + " gives " + heads
                     + " attention heads (width/64), which does not divide it");
@@ -93,7 +94,7 @@ final class Transformer {
         }
 
         /** The block's output at one position per batch row ({@code [B,W]}); causal: keys up to it. */
-        NDArray forwardAt(NDArray x, boolean causal, long[] pick, int heads, ModelOptions.Activation act) {
+        NDArray forwardAt(NDArray x, boolean causal, long[] pick, int heads, Activation act) {
             Shape s = x.getShape();
             long b = s.get(0);
             long t = s.get(1);
@@ -126,7 +127,7 @@ final class Transformer {
             return y.addi(Nn.linear(mlp, projW, projB)).reshape(b, width);
         }
 
-        NDArray forward(NDArray x, NDArray mask, int heads, ModelOptions.Activation act) {
+        NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {
             Shape s = x.getShape();
             long b = s.get(0);
             long t = s.get(1);

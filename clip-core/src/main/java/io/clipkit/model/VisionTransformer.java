@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.clipkit.ModelOptions;
@@ -20,7 +21,7 @@ final class VisionTransformer implements ImageEncoder {
     private final NDArray lnPostB;
     private final NDArray proj;
 
-    VisionTransformer(Weights w, ModelConfig c, ModelOptions.Activation act) {
+    VisionTransformer(Weights w, ModelConfig c, Activation act) {
         this.patch = c.patchSize();
         this.width = c.visionWidth();
         grid = c.imageResolution() / patch;

@@ -36,36 +36,34 @@ public final class ClipHome {
     }
 
     /**
-     * Finds the vocabulary: {@code explicit} if given, else beside the checkpoint (in its folder, or
-     * in it if it is a folder), else in the cache directory.
+     * The one vocabulary policy: {@code explicit} if given (it must exist), else a vocabulary file
+     * beside the checkpoint (in its folder, or in it if it is a folder), else none: the caller then
+     * uses CLIP's vocabulary bundled in clip-core ({@code BpeTokenizer.bundled()}).
      *
-     * @throws FileNotFoundException naming every place looked and how to fix it
+     * @throws FileNotFoundException if {@code explicit} is given but cannot be read
      */
-    public static Path findVocabulary(Path explicit, Path checkpoint, Path cacheDir) throws FileNotFoundException {
+    public static java.util.Optional<Path> findVocabulary(Path explicit, Path checkpoint) throws FileNotFoundException {
         if (explicit != null) {
-            if (!Files.isReadable(explicit)) {
-                throw new FileNotFoundException("vocabulary " + explicit + " does not exist or is not readable");
+            if (!Files.isReadable(explicit) || Files.isDirectory(explicit)) {
+                throw new FileNotFoundException("vocabulary " + explicit + " does not exist or is not a readable file");
             }
-            return explicit;
+            return java.util.Optional.of(explicit);
         }
-        StringBuilder looked = new StringBuilder();
         if (checkpoint != null) {
             Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
             if (dir != null) {
                 Path beside = dir.resolve(VOCABULARY);
                 if (Files.isReadable(beside)) {
-                    return beside;
+                    return java.util.Optional.of(beside);
                 }
-                looked.append(beside).append(", ");
             }
         }
-        Path cached = cacheDir.resolve(VOCABULARY);
-        if (Files.isReadable(cached)) {
-            return cached;
-        }
-        looked.append(cached);
-        throw new FileNotFoundException("CLIP vocabulary " + VOCABULARY + " not found (looked in " + looked
-                + "); download it from https://raw.githubusercontent.com/openai/CLIP/main/clip/" + VOCABULARY
-                + " into " + cacheDir + ", run 'clip models pull ViT-B-32', or pass --vocab PATH");
+        return java.util.Optional.empty();
+    }
+
+    /** The tokenizer for {@link #findVocabulary}'s answer: that file, else the bundled vocabulary. */
+    public static io.clipkit.ClipTokenizer tokenizer(Path explicit, Path checkpoint) throws java.io.IOException {
+        java.util.Optional<Path> v = findVocabulary(explicit, checkpoint);
+        return v.isPresent() ? io.clipkit.ClipTokenizer.load(v.get()) : io.clipkit.text.BpeTokenizer.bundled();
     }
 }

@@ -2,7 +2,7 @@ package io.clipkit.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clipkit.ModelOptions.Activation;
+import io.clipkit.Activation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package io.clipkit.registry;
 
-import io.clipkit.ModelOptions.Activation;
+import io.clipkit.Activation;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -74,29 +74,20 @@ public final class ModelResolver {
         return cacheDir.resolve("models").resolve(e.file());
     }
 
-    /** Where the shared vocabulary lives in the cache. */
-    public Path cachedVocabulary() {
-        return cacheDir.resolve(registry.vocabulary().file());
-    }
-
     /**
-     * Resolves {@code model} (registry name, checkpoint file or folder) and its vocabulary
-     * ({@code vocab} if given, else beside the checkpoint, else in the cache, else downloaded for
-     * registry models).
+     * Resolves {@code model} (registry name, checkpoint file or folder), pulling a registry model
+     * that is not in the cache. The vocabulary is {@code vocab} if given, else one beside the
+     * checkpoint, else null (the bundled one is used).
      *
-     * @throws IOException with what to download, where to put it, or how to pass {@code --model PATH}
+     * @throws IOException with what to download, where to put it, or how to pass a path instead
      * @throws IllegalArgumentException if {@code model} is neither a registry name nor an existing path
      */
     public Resolved resolve(String model, Path vocab) throws IOException {
         return resolve(model, vocab, true);
     }
 
-    /**
-     * As {@link #resolve(String, Path)}; with {@code needVocabulary} false (inspecting or embedding
-     * images only), a vocabulary that is not found is no error: {@link Resolved#vocabulary()} is then
-     * null and nothing is downloaded for it. A {@code vocab} given but missing is still an error.
-     */
-    public Resolved resolve(String model, Path vocab, boolean needVocabulary) throws IOException {
+    /** As {@link #resolve(String, Path)}; without {@code allowDownload} a model missing from the cache is an error. */
+    public Resolved resolve(String model, Path vocab, boolean allowDownload) throws IOException {
         String m = model == null || model.isBlank() ? DEFAULT_MODEL : model.strip();
         Optional<ModelRegistry.Entry> entry = registry.find(m);
         Path asPath = Path.of(m);
@@ -104,13 +95,16 @@ public final class ModelResolver {
             ModelRegistry.Entry e = entry.get();
             Path file = cachedPath(e);
             if (!Files.isRegularFile(file)) {
+                if (!allowDownload) {
+                    throw new IOException(e.name() + " is not in the cache (" + file + ") and downloads are off; "
+                            + "download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256() + ") there");
+                }
                 notices.accept("clip: " + e.name() + " is not in the cache; downloading it once (" + describeSize(e)
                         + ") from " + e.url() + " into " + file.getParent());
                 pullOrExplain(e);
             }
-            Path v = vocab != null ? ClipHome.findVocabulary(vocab, file, cacheDir)
-                    : needVocabulary ? vocabularyOrPull() : optionalVocabulary(file);
-            return new Resolved(e.name(), file, v, Optional.of(e.activation()), entry);
+            return new Resolved(e.name(), file, ClipHome.findVocabulary(vocab, file).orElse(null),
+                    Optional.of(e.activation()), entry);
         }
         if (!Files.exists(asPath)) {
             if (looksLikePath(m)) {
@@ -120,45 +114,13 @@ public final class ModelResolver {
                     + "; see 'clip models list') nor an existing file or folder");
         }
         Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
-        Path v = vocab != null || needVocabulary ? ClipHome.findVocabulary(vocab, checkpoint, cacheDir)
-                : optionalVocabulary(checkpoint);
-        return new Resolved(checkpoint.getFileName().toString(), checkpoint, v, Optional.empty(), Optional.empty());
+        return new Resolved(checkpoint.getFileName().toString(), checkpoint,
+                ClipHome.findVocabulary(vocab, checkpoint).orElse(null), Optional.empty(), Optional.empty());
     }
 
-    /** Downloads a registry model and the vocabulary into the cache (verified); returns the model file. */
+    /** Downloads a registry model into the cache (verified); returns the model file. */
     public Path pull(ModelRegistry.Entry e) throws IOException {
-        Path file = downloader.fetch(e.url(), e.sha256(), e.size(), cachedPath(e), listener);
-        pullVocabulary();
-        return file;
-    }
-
-    /** Downloads the vocabulary into the cache unless a verified copy is there. */
-    public Path pullVocabulary() throws IOException {
-        ModelRegistry.Vocabulary v = registry.vocabulary();
-        return downloader.fetch(v.url(), v.sha256(), v.size(), cachedVocabulary(), listener);
-    }
-
-    private Path optionalVocabulary(Path checkpoint) {
-        try {
-            return ClipHome.findVocabulary(null, checkpoint, cacheDir);
-        } catch (java.io.FileNotFoundException e) {
-            return null;
-        }
-    }
-
-    private Path vocabularyOrPull() throws IOException {
-        Path cached = cachedVocabulary();
-        if (Files.isReadable(cached)) {
-            return cached;
-        }
-        ModelRegistry.Vocabulary v = registry.vocabulary();
-        try {
-            return pullVocabulary();
-        } catch (IOException ex) {
-            throw new IOException("the CLIP vocabulary is not in the cache (" + cached + ") and could not be downloaded: "
-                    + ex.getMessage() + ". Download " + v.url() + " (SHA-256 " + v.sha256() + ") to " + cached
-                    + ", or pass --vocab PATH", ex);
-        }
+        return downloader.fetch(e.url(), e.sha256(), e.size(), cachedPath(e), listener);
     }
 
     private void pullOrExplain(ModelRegistry.Entry e) throws IOException {
@@ -167,9 +129,7 @@ public final class ModelResolver {
         } catch (IOException ex) {
             throw new IOException(e.name() + " is not in the cache and could not be downloaded: " + ex.getMessage()
                     + ". To use it offline, download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256()
-                    + ") to " + cachedPath(e) + " and the vocabulary " + registry.vocabulary().url() + " to "
-                    + cachedVocabulary() + " (or run 'clip models pull " + e.name() + "' when online); or pass --model PATH"
-                    + " to a checkpoint you have", ex);
+                    + ") to " + cachedPath(e) + " (or pull it when online); or load a checkpoint file you have", ex);
         }
     }
 

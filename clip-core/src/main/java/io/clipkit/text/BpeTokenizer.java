@@ -47,7 +47,7 @@ public final class BpeTokenizer implements ClipTokenizer {
     private final int[] secondByRank;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private BpeTokenizer(List<String> mergeLines, Path source) throws IOException {
+    private BpeTokenizer(List<String> mergeLines, String source) throws IOException {
         char[] byteChar = new char[256];
         int[] order = new int[256];
         int k = 0;
@@ -122,16 +122,52 @@ public final class BpeTokenizer implements ClipTokenizer {
      * @throws IOException if the file cannot be read, is not gzip, or has too few or malformed merges
      */
     public static ClipTokenizer load(Path mergesGz) throws IOException {
+        return load(mergesGz, () -> Files.newInputStream(mergesGz), mergesGz.toString());
+    }
+
+    /** The resource name of CLIP's vocabulary inside clip-core (MIT-licensed, from openai/CLIP). */
+    public static final String BUNDLED_RESOURCE = "/io/clipkit/text/bpe_simple_vocab_16e6.txt.gz";
+    /** SHA-256 of the bundled vocabulary file (the same file every CLIP distribution ships). */
+    public static final String BUNDLED_SHA256 = "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a";
+
+    private static final class Bundled {
+        static final ClipTokenizer INSTANCE;
+
+        static {
+            try {
+                INSTANCE = load(null, () -> {
+                    InputStream in = BpeTokenizer.class.getResourceAsStream(BUNDLED_RESOURCE);
+                    if (in == null) {
+                        throw new java.io.FileNotFoundException("resource " + BUNDLED_RESOURCE + " is missing from clip-core");
+                    }
+                    return in;
+                }, "bundled " + BUNDLED_RESOURCE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** CLIP's vocabulary as bundled in clip-core: loaded once per JVM, shared (the tokenizer is thread-safe). */
+    public static ClipTokenizer bundled() {
+        return Bundled.INSTANCE;
+    }
+
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    private static ClipTokenizer load(Path mergesGz, Opener opener, String what) throws IOException {
         byte[] raw;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(mergesGz))) {
+        try (InputStream in = new GZIPInputStream(opener.open())) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 20);
             in.transferTo(buf);
             raw = buf.toByteArray();
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new java.nio.file.NoSuchFileException(mergesGz.toString(), null,
+            throw new java.nio.file.NoSuchFileException(what, null,
                     "CLIP vocabulary not found");
         } catch (IOException e) {
-            throw new IOException("cannot read CLIP vocabulary " + mergesGz + " (a gzip'd merges file "
+            throw new IOException("cannot read CLIP vocabulary " + what + " (a gzip'd merges file "
                     + "like bpe_simple_vocab_16e6.txt.gz is expected): " + io.clipkit.util.IoReasons.reason(e), e);
         }
         String text;
@@ -141,14 +177,14 @@ public final class BpeTokenizer implements ClipTokenizer {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException e) {
-            throw new IOException("CLIP vocabulary " + mergesGz + " is not UTF-8 text", e);
+            throw new IOException("CLIP vocabulary " + what + " is not UTF-8 text", e);
         }
         List<String> lines = Arrays.asList(text.split("\n", -1));
         if (lines.size() < MERGES + 1) {
-            throw new IOException("CLIP vocabulary " + mergesGz + " has " + Math.max(0, lines.size() - 1)
+            throw new IOException("CLIP vocabulary " + what + " has " + Math.max(0, lines.size() - 1)
                     + " merges; at least " + MERGES + " are needed");
         }
-        return new BpeTokenizer(lines.subList(1, MERGES + 1), mergesGz);
+        return new BpeTokenizer(lines.subList(1, MERGES + 1), what);
     }
 
     /** The text as CLIP cleans it before splitting: ftfy, HTML-unescape twice, whitespace, lower case. */

@@ -1,5 +1,7 @@
 package io.clipkit.batch;
 
+import io.clipkit.DType;
+import io.clipkit.Activation;
 import io.clipkit.ClipTokenizer;
 import io.clipkit.ImageDecodeException;
 import io.clipkit.ImagePreprocessor;
@@ -43,7 +45,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
     @Override
     public ModelInfo info() {
         return new ModelInfo("fake", "vit", DIM, SIZE, 8, 1, List.of(), 1, 1, 8, 1, 1, 77, 49408,
-                ModelOptions.Activation.QUICK_GELU, "state-dict", sha, "cpu", ModelOptions.DType.FP32);
+                Activation.QUICK_GELU, "state-dict", sha, "cpu", DType.FP32);
     }
 
     @Override

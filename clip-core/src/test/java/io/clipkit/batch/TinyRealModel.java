@@ -22,7 +22,7 @@ public final class TinyRealModel implements ClipModel {
     private final ClipModel model;
 
     public TinyRealModel() throws IOException {
-        this.model = ClipModel.load(TestFiles.fixture("models/vit-p32-r64/model.pt"),
+        this.model = io.clipkit.model.ModelLoader.load(TestFiles.fixture("models/vit-p32-r64/model.pt"),
                 ModelOptions.builder().name("vit-p32-r64").batchSize(8).build());
     }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.clipkit.ClipModel;
 import io.clipkit.ModelInfo;
 import io.clipkit.ModelOptions;
-import io.clipkit.ModelOptions.Activation;
+import io.clipkit.Activation;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +31,7 @@ class EncoderFidelityTest {
     @MethodSource("cases")
     void matchesTheReference(ModelFixtures.Case c, Activation act) throws Exception {
         ModelOptions opts = ModelOptions.builder().activation(act).batchSize(3).build();
-        try (ClipModel model = ClipModel.load(c.checkpoint(), opts)) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), opts)) {
             ModelInfo info = model.info();
             assertEquals(c.architecture(), info.architecture());
             assertEquals(c.format(), info.format());

@@ -47,7 +47,7 @@ class EndToEndFidelityTest {
         List<Path> files = new ArrayList<>();
         m.get("images").forEach(n -> files.add(TestFiles.fixture("images/src/" + n.asText())));
         float[][] want = ModelFixtures.rows(Npy.read(TestFiles.fixture("models/e2e/" + model.split("/")[0] + ".images.npy")));
-        try (ClipModel clip = ClipModel.load(TestFiles.fixture("models/" + model),
+        try (ClipModel clip = io.clipkit.model.ModelLoader.load(TestFiles.fixture("models/" + model),
                 ModelOptions.builder().batchSize(4).build())) {
             float[][] got = clip.encodeImages(files);
             Fidelity worst = Fidelity.perfect();

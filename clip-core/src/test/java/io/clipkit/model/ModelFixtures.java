@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipkit.ModelOptions;
@@ -43,7 +44,7 @@ final class ModelFixtures {
             return t;
         }
 
-        Npy.Array expected(ModelOptions.Activation act, String part) throws IOException {
+        Npy.Array expected(Activation act, String part) throws IOException {
             return Npy.read(dir().resolve("expected/" + file + "." + act.cliName() + "." + part + ".npy"));
         }
 

@@ -1,5 +1,6 @@
 package io.clipkit.model;
 
+import io.clipkit.Activation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,7 @@ class ModelLifecycleTest {
     void callsLeaveNoNativeArraysBehind() throws Exception {
         for (String f : List.of(VIT, RN)) {
             ModelFixtures.Case c = caseOf(f);
-            try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+            try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults())) {
                 DjlClipModel m = (DjlClipModel) model;
                 int weights = m.managedArrays();
                 assertTrue(weights > 10, "weights are attached to the model manager: " + weights);
@@ -52,7 +53,7 @@ class ModelLifecycleTest {
     @Test
     void concurrentCallersGetTheSingleThreadResults() throws Exception {
         ModelFixtures.Case c = caseOf(RN);
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults())) {
             List<float[]> images = ModelFixtures.images(c.images());
             int[][] tokens = c.tokens();
             float[][] img = model.encodePreprocessed(images, false);
@@ -90,10 +91,10 @@ class ModelLifecycleTest {
     void batchingDoesNotChangeResults() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
         float[][] whole;
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults())) {
             whole = model.encodeTokens(c.tokens(), true);
         }
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.builder().batchSize(1).build())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().batchSize(1).build())) {
             float[][] one = model.encodeTokens(c.tokens(), true);
             for (int i = 0; i < whole.length; i++) {
                 assertArrayEquals(whole[i], one[i], 1e-6f);
@@ -111,8 +112,8 @@ class ModelLifecycleTest {
         ModelFixtures.Case c = caseOf(VIT);
         int[][] t = c.tokens();
         int[][] shuffled = {t[3], t[0], t[2], t[1], t[0]};
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.builder().batchSize(2).build())) {
-            float[][] want = ModelFixtures.rows(c.expected(ModelOptions.Activation.QUICK_GELU, "text"));
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().batchSize(2).build())) {
+            float[][] want = ModelFixtures.rows(c.expected(Activation.QUICK_GELU, "text"));
             float[][] got = model.encodeTokens(shuffled, false);
             int[] source = {3, 0, 2, 1, 0};
             for (int i = 0; i < got.length; i++) {
@@ -124,7 +125,7 @@ class ModelLifecycleTest {
     @Test
     void aClosedModelRefusesCalls() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
-        ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults());
+        ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults());
         model.close();
         model.close(); // idempotent
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.encodeTokens(c.tokens(), true));
@@ -135,7 +136,7 @@ class ModelLifecycleTest {
     void imageOnlyUseNeedsNoVocabulary() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
         Path missing = Path.of("/nonexistent/bpe_simple_vocab_16e6.txt.gz");
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.builder().vocabulary(missing).build())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().vocabulary(missing).build())) {
             assertEquals(2, model.encodePreprocessed(ModelFixtures.images(c.images()), true).length);
             ClipException e = assertThrows(ClipException.class, model::tokenizer);
             assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
@@ -147,7 +148,7 @@ class ModelLifecycleTest {
         ModelFixtures.Case c = caseOf(RN);
         String expected = java.util.HexFormat.of().formatHex(
                 java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(c.checkpoint())));
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults())) {
             assertEquals(expected, model.info().checkpointSha256());
         }
         Checkpoint unhashed = Checkpoint.readUnhashed(c.checkpoint());
@@ -159,7 +160,7 @@ class ModelLifecycleTest {
     @Test
     void badInputsAreCallerErrors() throws Exception {
         ModelFixtures.Case c = caseOf(VIT);
-        try (ClipModel model = ClipModel.load(c.checkpoint(), ModelOptions.defaults())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.defaults())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> model.encodePreprocessed(List.of(new float[10]), true));
             assertTrue(e.getMessage().contains("3x64x64"), e.getMessage());
@@ -210,7 +211,7 @@ class ModelLifecycleTest {
     void aFolderWithOneCheckpointLoadsIt(@TempDir Path dir) throws Exception {
         Files.copy(TestFiles.fixture(VIT), dir.resolve("weights.safetensors"));
         Files.writeString(dir.resolve("README.txt"), "not a checkpoint");
-        try (ClipModel model = ClipModel.load(dir, ModelOptions.defaults())) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(dir, ModelOptions.defaults())) {
             assertEquals("weights", model.info().name());
             assertEquals(64, model.info().imageResolution());
             assertEquals(64, model.info().checkpointSha256().length());
@@ -220,12 +221,12 @@ class ModelLifecycleTest {
 
     @Test
     void aFolderWithSeveralOrNoCheckpointsIsAClearError(@TempDir Path dir) throws Exception {
-        IOException e = assertThrows(IOException.class, () -> ClipModel.load(dir, ModelOptions.defaults()));
+        IOException e = assertThrows(IOException.class, () -> io.clipkit.model.ModelLoader.load(dir, ModelOptions.defaults()));
         assertTrue(e.getMessage().contains("no checkpoint file"), e.getMessage());
         Path several = TestFiles.fixture("models/rn-w8-1211-r96");
-        e = assertThrows(IOException.class, () -> ClipModel.load(several, ModelOptions.defaults()));
+        e = assertThrows(IOException.class, () -> io.clipkit.model.ModelLoader.load(several, ModelOptions.defaults()));
         assertTrue(e.getMessage().contains("model.bin, model.pt"), e.getMessage());
-        e = assertThrows(IOException.class, () -> ClipModel.load(dir.resolve("absent.pt"), ModelOptions.defaults()));
+        e = assertThrows(IOException.class, () -> io.clipkit.model.ModelLoader.load(dir.resolve("absent.pt"), ModelOptions.defaults()));
         assertTrue(e.getMessage().contains("absent.pt"), e.getMessage());
     }
 
@@ -233,7 +234,7 @@ class ModelLifecycleTest {
     void anUnavailableGpuIsAClearError() {
         Path f = TestFiles.fixture(VIT);
         ClipException e = assertThrows(ClipException.class,
-                () -> ClipModel.load(f, ModelOptions.builder().device("gpu:3").build()));
+                () -> io.clipkit.model.ModelLoader.load(f, ModelOptions.builder().device("gpu:3").build()));
         assertTrue(e.getMessage().contains("gpu:3"), e.getMessage());
     }
 

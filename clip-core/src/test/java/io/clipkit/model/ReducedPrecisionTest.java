@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.clipkit.ClipException;
 import io.clipkit.ClipModel;
 import io.clipkit.ModelOptions;
-import io.clipkit.ModelOptions.Activation;
-import io.clipkit.ModelOptions.DType;
+import io.clipkit.Activation;
+import io.clipkit.DType;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class ReducedPrecisionTest {
     @MethodSource("cases")
     void reducedPrecisionStaysClose(ModelFixtures.Case c, DType dtype) throws Exception {
         ModelOptions opts = ModelOptions.builder().dtype(dtype).build();
-        try (ClipModel model = ClipModel.load(c.checkpoint(), opts)) {
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), opts)) {
             assertEquals(dtype, model.info().dtype());
             Fidelity fi = EncoderFidelityTest.worst(model.encodePreprocessed(ModelFixtures.images(c.images()), false),
                     ModelFixtures.rows(c.expected(Activation.QUICK_GELU, "image")));
@@ -52,7 +52,7 @@ class ReducedPrecisionTest {
     void bf16IsRefusedClearlyBeforeAnythingRuns() {
         ModelFixtures.Case c = ModelFixtures.cases().get(0);
         ClipException e = assertThrows(ClipException.class,
-                () -> ClipModel.load(c.checkpoint(), ModelOptions.builder().dtype(DType.BF16).build()));
+                () -> io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().dtype(DType.BF16).build()));
         assertTrue(e.getMessage().contains("bf16"), e.getMessage());
     }
 

@@ -2,10 +2,12 @@ package io.clipkit.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.clipkit.ModelOptions.Activation;
+import io.clipkit.Activation;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -62,12 +64,11 @@ class ModelResolverTest {
             assertEquals(Optional.of(Activation.GELU), m.activation());
             assertEquals(1, notices.size());
             assertTrue(notices.get(0).contains("tiny") && notices.get(0).contains(MODEL.length + " B"), notices.get(0));
-            assertEquals(List.of("/m/tiny.pt", v.url().getPath()), s.paths, "model, then the vocabulary");
-            assertEquals(cache.resolve("bpe_simple_vocab_16e6.txt.gz"), m.vocabulary());
-            assertArrayEquals(vocab, Files.readAllBytes(m.vocabulary()));
+            assertEquals(List.of("/m/tiny.pt"), s.paths, "only the model: the vocabulary is bundled");
+            assertNull(m.vocabulary(), "no vocabulary file: the bundled one is used");
             r.resolve("tiny", null);
             assertEquals(1, notices.size(), "second use: no download, no notice");
-            assertEquals(2, s.requests());
+            assertEquals(1, s.requests());
         }
     }
 
@@ -83,7 +84,8 @@ class ModelResolverTest {
         assertTrue(m.startsWith("ViT-B-32 is not in the cache and could not be downloaded"), m);
         assertTrue(m.contains("/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt"), m);
         assertTrue(m.contains(cache.resolve("models/ViT-B-32.pt").toString()), m);
-        assertTrue(m.contains("354 MB") && m.contains("--model PATH") && m.contains("bpe_simple_vocab_16e6.txt.gz"), m);
+        assertTrue(m.contains("354 MB") && m.contains("checkpoint file you have"), m);
+        assertFalse(m.contains("--"), "core messages name no command-line flags: " + m);
     }
 
     @Test
@@ -104,7 +106,7 @@ class ModelResolverTest {
         Files.write(cache.resolve("bpe_simple_vocab_16e6.txt.gz"), VOCAB);
         ModelResolver.Resolved m = resolver(ModelRegistry.builtIn(null), new ArrayList<>()).resolve(elsewhere.toString(), null);
         assertEquals(ckpt, m.checkpoint());
-        assertEquals(cache.resolve("bpe_simple_vocab_16e6.txt.gz"), m.vocabulary(), "then the cache");
+        assertNull(m.vocabulary(), "none beside it: the bundled one (the cache is not searched)");
         Path explicit = Files.write(elsewhere.resolve("v.gz"), VOCAB);
         assertEquals(explicit, resolver(ModelRegistry.builtIn(null), new ArrayList<>())
                 .resolve(elsewhere.toString(), explicit).vocabulary());
@@ -120,11 +122,12 @@ class ModelResolverTest {
     }
 
     @Test
-    void missingVocabularyExplainsTheFix() throws Exception {
+    void missingExplicitVocabularyIsNamed() throws Exception {
         Path ckpt = Files.write(elsewhere.resolve("my.pt"), MODEL);
+        Path missing = elsewhere.resolve("nope.gz");
         IOException e = assertThrows(IOException.class,
-                () -> resolver(ModelRegistry.builtIn(null), new ArrayList<>()).resolve(ckpt.toString(), null));
-        assertTrue(e.getMessage().contains("--vocab"), e.getMessage());
+                () -> resolver(ModelRegistry.builtIn(null), new ArrayList<>()).resolve(ckpt.toString(), missing));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 
     @Test

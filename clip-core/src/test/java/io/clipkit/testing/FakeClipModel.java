@@ -1,5 +1,7 @@
 package io.clipkit.testing;
 
+import io.clipkit.DType;
+import io.clipkit.Activation;
 import io.clipkit.ClipModel;
 import io.clipkit.ClipTokenizer;
 import io.clipkit.ImageDecodeException;
@@ -46,7 +48,7 @@ public final class FakeClipModel implements ClipModel {
     @Override
     public ModelInfo info() {
         return new ModelInfo(name, "vit", dim, 8, 8, 1, List.of(), 1, 4, 8, 1, 1, context, 49408,
-                ModelOptions.Activation.QUICK_GELU, "fake", sha, "cpu", ModelOptions.DType.FP32);
+                Activation.QUICK_GELU, "fake", sha, "cpu", DType.FP32);
     }
 
     @Override

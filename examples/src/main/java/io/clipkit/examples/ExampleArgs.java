@@ -1,10 +1,6 @@
 package io.clipkit.examples;
 
 import io.clipkit.ClipModel;
-import io.clipkit.ModelOptions;
-import io.clipkit.registry.ClipHome;
-import io.clipkit.registry.Downloader;
-import io.clipkit.registry.ModelResolver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +8,7 @@ import java.util.List;
 
 /** The examples' tiny argument parsing: {@code [--model NAME|PATH] [--vocab PATH] ARGS...}. */
 final class ExampleArgs {
-    String model = ModelResolver.DEFAULT_MODEL;
+    String model = "ViT-B-32";
     Path vocab;
     final List<String> rest = new ArrayList<>();
 
@@ -30,11 +26,10 @@ final class ExampleArgs {
 
     /** Loads a registry model (downloaded once into the cache) or a checkpoint path, as the CLI does. */
     ClipModel load() throws IOException {
-        ModelResolver resolver = new ModelResolver(ClipHome.cacheDir(null), new Downloader(), Downloader.SILENT,
-                System.err::println);
-        ModelResolver.Resolved r = resolver.resolve(model, vocab);
-        ModelOptions.Builder opts = ModelOptions.builder().name(r.name()).vocabulary(r.vocabulary());
-        r.activation().ifPresent(opts::activation);
-        return ClipModel.load(r.checkpoint(), opts.build());
+        ClipModel.Builder b = ClipModel.builder().model(model).notices(System.err::println);
+        if (vocab != null) {
+            b.vocabulary(vocab);
+        }
+        return b.load();
     }
 }
