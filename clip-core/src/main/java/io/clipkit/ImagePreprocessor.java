@@ -27,6 +27,34 @@ public interface ImagePreprocessor {
     /** Decodes, rotates per EXIF (unless disabled), resizes, crops and normalizes: CHW float32. */
     float[] preprocess(Path image) throws IOException;
 
+    /**
+     * The same for a file's bytes already in memory (a Spark row, an HTTP upload): same decoders,
+     * same EXIF handling, same {@link ImageDecodeException} reasons; {@code name} (a path or URI)
+     * only names the image in errors. The default writes the bytes to a temporary file and reads
+     * that; the built-in pipeline decodes them in memory.
+     */
+    default float[] preprocess(byte[] bytes, String name) throws IOException {
+        java.util.Objects.requireNonNull(bytes, "bytes");
+        Path tmp = java.nio.file.Files.createTempFile("clipkit-image-", ".bin");
+        try {
+            java.nio.file.Files.write(tmp, bytes);
+            return preprocess(tmp);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(nameAsPath(name), e.reason(), e);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** {@code name} as a path for error messages; a name that is no valid path becomes {@code "image"}. */
+    private static Path nameAsPath(String name) {
+        try {
+            return Path.of(name == null || name.isEmpty() ? "image" : name);
+        } catch (java.nio.file.InvalidPathException e) {
+            return Path.of("image");
+        }
+    }
+
     /** The same for an image already in memory (no EXIF). */
     float[] preprocess(BufferedImage image);
 

@@ -53,6 +53,18 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     @Override
+    public float[] preprocess(byte[] bytes, String name) throws IOException {
+        Objects.requireNonNull(bytes, "bytes");
+        Path file;
+        try {
+            file = Path.of(name == null || name.isEmpty() ? "image" : name); // only names the image in errors
+        } catch (java.nio.file.InvalidPathException e) {
+            file = Path.of("image");
+        }
+        return normalize(cropRgb(file, ImageDecoder.decode(file, bytes, maxPixels, turboJpeg)), size);
+    }
+
+    @Override
     public float[] preprocess(BufferedImage image) {
         Objects.requireNonNull(image, "image");
         return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)), size);
@@ -74,7 +86,10 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     /** The crop as interleaved RGB bytes. */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg);
+        return cropRgb(image, ImageDecoder.decode(image, maxPixels, turboJpeg));
+    }
+
+    private byte[] cropRgb(Path image, ImageDecoder.Decoded d) throws IOException {
         Pixels p = d.pixels();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());
