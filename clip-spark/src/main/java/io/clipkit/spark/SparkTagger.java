@@ -232,13 +232,25 @@ public final class SparkTagger {
         }
     }
 
-    /** Without an explicit partition count: a few partitions per core, each at least a few batches. */
+    /** Most files in one automatic partition: a lost task (executor gone) redoes at most this many. */
+    static final int MAX_FILES_PER_PARTITION = 10_000;
+
+    /**
+     * Without an explicit partition count: every task slot busy (at least one partition per core),
+     * up to four per core so a slow partition does not hold the stage back, each at least a batch,
+     * and none over {@link #MAX_FILES_PER_PARTITION} files.
+     */
     private SparkTagger withPartitions(SparkSession spark, long files) {
-        int cores = Math.max(1, spark.sparkContext().defaultParallelism());
-        long byWork = Math.max(1, files / (4L * model.batchSize()));
         Builder b = toBuilder();
-        b.partitions = (int) Math.max(1, Math.min(4L * cores, byWork));
+        b.partitions = autoPartitions(spark.sparkContext().defaultParallelism(), files, model.batchSize());
         return new SparkTagger(b);
+    }
+
+    static int autoPartitions(int cores, long files, int batchSize) {
+        long slots = Math.max(1, cores);
+        long byBatch = Math.max(slots, files / batchSize);
+        long p = Math.max(Math.min(4 * slots, byBatch), (files + MAX_FILES_PER_PARTITION - 1) / MAX_FILES_PER_PARTITION);
+        return (int) Math.max(1, Math.min(Math.min(p, files), Integer.MAX_VALUE));
     }
 
     private Builder toBuilder() {

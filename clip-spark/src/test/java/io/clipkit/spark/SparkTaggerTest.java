@@ -253,6 +253,15 @@ class SparkTaggerTest {
     }
 
     @Test
+    void automaticPartitionsKeepEveryCoreBusy() {
+        assertEquals(4, SparkTagger.autoPartitions(2, 128, 32), "one batch each, all slots busy");
+        assertEquals(2, SparkTagger.autoPartitions(2, 40, 32), "fewer files than batches: still one per core");
+        assertEquals(8, SparkTagger.autoPartitions(2, 50_000, 32), "at most four per core");
+        assertEquals(100, SparkTagger.autoPartitions(2, 1_000_000, 32), "at most 10,000 files each");
+        assertEquals(1, SparkTagger.autoPartitions(8, 1, 32), "never more partitions than files");
+    }
+
+    @Test
     void badSettingsAreRefusedBeforeAnyWork() {
         assertThrows(IllegalArgumentException.class, () -> SparkTagger.builder().model(" "));
         assertThrows(IllegalArgumentException.class, () -> SparkTagger.builder().topK(0));
