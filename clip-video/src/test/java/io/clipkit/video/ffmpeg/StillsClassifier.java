@@ -1,4 +1,4 @@
-package io.clipkit.video;
+package io.clipkit.video.ffmpeg;
 
 import io.clipkit.ClipModel;
 import io.clipkit.ClipTokenizer;

@@ -18,6 +18,13 @@ public record VideoFrame(Duration time, boolean sceneChange, float[] chw) {
 
     /** {@code hh:mm:ss.s}, the form results and search hits print. */
     public String timecode() {
-        return VideoFrames.timecode(time);
+        return timecode(time);
+    }
+
+    /** {@code hh:mm:ss.s} of a duration. */
+    public static String timecode(Duration d) {
+        long ms = d.toMillis();
+        return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d.%d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60,
+                ms / 100 % 10);
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Zero-shot classification of videos: frames sampled by {@link VideoFrames}, embedded by the
+ * Zero-shot classification of videos: frames sampled by a {@link VideoSampler}, embedded by the
  * model in batches, ranked by a {@link ZeroShotClassifier}.
  *
  * <p>Overall labels come from the mean of the L2-normalized frame embeddings (normalized again),
@@ -21,7 +21,7 @@ import java.util.Objects;
  * best label is the same; each is ranked from the mean of its frames. Thread-safe.
  *
  * <pre>{@code
- * VideoClassifier vc = new VideoClassifier(model, classifier, VideoFrames.builder(model.preprocessor()).build());
+ * VideoClassifier vc = new VideoClassifier(model, classifier, VideoSampler.find().orElseThrow(), VideoOptions.defaults());
  * VideoClassification r = vc.classify(Path.of("holiday.mp4"));
  * r.segments().forEach(s -> System.out.println(s.start() + " " + s.labels().get(0).label()));
  * }</pre>
@@ -29,17 +29,19 @@ import java.util.Objects;
 public final class VideoClassifier {
     private final ClipModel model;
     private final ZeroShotClassifier classifier;
-    private final VideoFrames frames;
+    private final VideoSampler sampler;
+    private final VideoOptions options;
 
-    public VideoClassifier(ClipModel model, ZeroShotClassifier classifier, VideoFrames frames) {
+    public VideoClassifier(ClipModel model, ZeroShotClassifier classifier, VideoSampler sampler, VideoOptions options) {
         this.model = Objects.requireNonNull(model, "model");
         this.classifier = Objects.requireNonNull(classifier, "classifier");
-        this.frames = Objects.requireNonNull(frames, "frames");
+        this.sampler = Objects.requireNonNull(sampler, "sampler");
+        this.options = Objects.requireNonNull(options, "options");
     }
 
     /** Samples, embeds and ranks one video. */
     public VideoClassification classify(Path video) throws IOException {
-        VideoSample s = frames.sample(video);
+        VideoSample s = sampler.sample(video, model.preprocessor(), options);
         List<float[]> chw = new ArrayList<>(s.frames().size());
         for (VideoFrame f : s.frames()) {
             chw.add(f.chw());

@@ -1,7 +1,11 @@
-package io.clipkit.video;
+package io.clipkit.video.ffmpeg;
 
 import io.clipkit.ImageDecodeException;
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.video.VideoFrame;
+import io.clipkit.video.VideoOptions;
+import io.clipkit.video.VideoSample;
+import io.clipkit.video.VideoSampler;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,83 +21,27 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 /**
- * Samples the frames of a video file that a CLIP model should see, through JavaCV's FFmpeg
- * (natives inside the jars; no system FFmpeg): one frame every {@link Builder#every} seconds, plus
- * one wherever the picture changes (a scene cut), each rotated as the stream's display matrix says
- * and preprocessed at once, so memory holds only the model inputs, whatever the resolution.
+ * The {@link VideoSampler} on JavaCV's FFmpeg (natives inside the jars; no system FFmpeg): one
+ * frame every {@link VideoOptions#every()}, plus one wherever the picture changes (a scene cut),
+ * each rotated as the stream's display matrix says and preprocessed at once, so memory holds only
+ * the model inputs, whatever the resolution. Frames are decoded in order (inter-frame codecs need
+ * every frame decoded anyway); only sampled and checked frames are copied out of FFmpeg.
  *
  * <p>Scene changes: every decoded frame that falls on a check point (four per interval) is
  * reduced to a 16x16 RGB thumbnail; when its mean absolute difference from the previous check
- * point's exceeds {@link Builder#sceneThreshold} (0..1), the frame is taken too. This costs one
- * small downscale per check point, not an embedding.
+ * point's exceeds {@link VideoOptions#sceneThreshold()} (0..1), the frame is taken too. This costs
+ * one sparse downscale per check point, not an embedding.
  *
- * <p>Thread-safe: each {@link #sample} call opens its own decoder.
- *
- * <pre>{@code
- * VideoFrames frames = VideoFrames.builder(model.preprocessor()).every(Duration.ofSeconds(2)).build();
- * VideoSample s = frames.sample(Path.of("clip.mp4"));
- * float[][] emb = model.encodePreprocessed(s.frames().stream().map(VideoFrame::chw).toList(), true);
- * }</pre>
+ * <p>Found through {@code ServiceLoader}; thread-safe (each call opens its own decoder).
  */
-public final class VideoFrames {
-    /** File extensions taken as videos when a folder is searched. */
-    public static final List<String> EXTENSIONS = List.of("mp4", "m4v", "mov", "mkv", "webm", "avi", "3gp", "mpg", "mpeg", "ts", "mts", "m2ts", "wmv", "flv");
-
+public final class FfmpegVideoSampler implements VideoSampler {
     static {
         // FFmpeg prints every damaged packet on stderr by default; errors are reported per file instead.
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_QUIET);
     }
 
-    private final ImagePreprocessor preprocessor;
-    private final Duration every;
-    private final double sceneThreshold;
-    private final int maxFrames;
-    private final Duration timeout;
-
-    private VideoFrames(Builder b) {
-        this.preprocessor = b.preprocessor;
-        this.every = b.every;
-        this.sceneThreshold = b.sceneThreshold;
-        this.maxFrames = b.maxFrames;
-        this.timeout = b.timeout;
-    }
-
-    /** Frames for the model that {@code preprocessor} prepares images for ({@code model.preprocessor()}). */
-    public static Builder builder(ImagePreprocessor preprocessor) {
-        return new Builder(preprocessor);
-    }
-
-    /** Whether the first bytes of a file look like a video container (MP4/MOV, Matroska/WebM, AVI, MPEG-PS/TS, FLV, ASF). */
-    public static boolean looksLikeVideo(byte[] head, int n) {
-        if (n >= 12 && head[4] == 'f' && head[5] == 't' && head[6] == 'y' && head[7] == 'p') {
-            String brand = new String(head, 8, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
-            // HEIF/AVIF stills share the box layout with MP4: those are images, not videos.
-            return !(brand.startsWith("heic") || brand.startsWith("heix") || brand.startsWith("mif1")
-                    || brand.startsWith("avif") || brand.startsWith("msf1"));
-        }
-        if (n >= 8 && (head[4] == 'm' && head[5] == 'o' && head[6] == 'o' && head[7] == 'v'
-                || head[4] == 'm' && head[5] == 'd' && head[6] == 'a' && head[7] == 't'
-                || head[4] == 'w' && head[5] == 'i' && head[6] == 'd' && head[7] == 'e')) {
-            return true; // QuickTime without ftyp
-        }
-        if (n >= 4 && (head[0] & 0xff) == 0x1A && (head[1] & 0xff) == 0x45 && (head[2] & 0xff) == 0xDF && (head[3] & 0xff) == 0xA3) {
-            return true; // EBML: Matroska / WebM
-        }
-        if (n >= 12 && head[0] == 'R' && head[1] == 'I' && head[2] == 'F' && head[3] == 'F'
-                && head[8] == 'A' && head[9] == 'V' && head[10] == 'I') {
-            return true;
-        }
-        if (n >= 4 && head[0] == 0 && head[1] == 0 && head[2] == 1 && (head[3] & 0xff) == 0xBA) {
-            return true; // MPEG program stream
-        }
-        if (n >= 189 && head[0] == 0x47 && head[188] == 0x47) {
-            return true; // MPEG transport stream
-        }
-        if (n >= 3 && head[0] == 'F' && head[1] == 'L' && head[2] == 'V') {
-            return true;
-        }
-        return n >= 4 && (head[0] & 0xff) == 0x30 && (head[1] & 0xff) == 0x26 && (head[2] & 0xff) == 0xB2 && (head[3] & 0xff) == 0x75;
-    }
+    /** For ServiceLoader. */
+    public FfmpegVideoSampler() {}
 
     /**
      * Decodes the video and returns its sampled frames.
@@ -102,8 +50,14 @@ public final class VideoFrames {
      *     not a video, audio only, an unknown codec, no frame decodable, or over the time limit)
      * @throws IOException if the file cannot be read
      */
-    public VideoSample sample(Path file) throws IOException {
+    @Override
+    public VideoSample sample(Path file, ImagePreprocessor preprocessor, VideoOptions options) throws IOException {
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(preprocessor, "preprocessor");
+        Duration every = options.every();
+        double sceneThreshold = options.sceneThreshold();
+        int maxFrames = options.maxFrames();
+        Duration timeout = options.timeout();
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "video does not exist");
         }
@@ -116,7 +70,7 @@ public final class VideoFrames {
         try (InputStream in = Files.newInputStream(file)) {
             n = in.readNBytes(head, 0, head.length);
         }
-        if (!looksLikeVideo(head, n)) {
+        if (!VideoSampler.looksLikeVideo(head, n)) {
             throw new ImageDecodeException(file, "not a video file (no MP4, QuickTime, Matroska/WebM, AVI, MPEG or FLV header)");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -160,7 +114,7 @@ public final class VideoFrames {
                     if (frames.isEmpty()) {
                         throw new ImageDecodeException(file, "no frame could be decoded: " + firstLine(e.getMessage()), e);
                     }
-                    note = "decoding stopped at " + timecode(Duration.ofNanos(lastTakenUs * 1000)) + " (damaged or truncated file)";
+                    note = "decoding stopped at " + VideoFrame.timecode(Duration.ofNanos(lastTakenUs * 1000)) + " (damaged or truncated file)";
                     break;
                 }
                 if (f == null) {
@@ -309,11 +263,6 @@ public final class VideoFrames {
         return s / a.length;
     }
 
-    static String timecode(Duration d) {
-        long ms = d.toMillis();
-        return String.format(Locale.ROOT, "%02d:%02d:%02d.%d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms / 100 % 10);
-    }
-
     private static String firstLine(String s) {
         if (s == null) {
             return "unknown error";
@@ -322,56 +271,4 @@ public final class VideoFrames {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Validating builder. */
-    public static final class Builder {
-        private final ImagePreprocessor preprocessor;
-        private Duration every = Duration.ofSeconds(2);
-        private double sceneThreshold = 0.12;
-        private int maxFrames = 1000;
-        private Duration timeout = Duration.ofMinutes(5);
-
-        private Builder(ImagePreprocessor preprocessor) {
-            this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
-        }
-
-        /** The regular sampling interval (default 2 s). */
-        public Builder every(Duration every) {
-            if (every == null || every.isNegative() || every.isZero() || every.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("sampling interval must be in (0, 1 h], got " + every);
-            }
-            this.every = every;
-            return this;
-        }
-
-        /** Mean colour-level change (0..1) between check points that counts as a scene change (default 0.12); 1 turns it off. */
-        public Builder sceneThreshold(double threshold) {
-            if (!(threshold > 0 && threshold <= 1)) {
-                throw new IllegalArgumentException("scene threshold must be in (0, 1], got " + threshold);
-            }
-            this.sceneThreshold = threshold;
-            return this;
-        }
-
-        /** The most frames sampled from one video (default 1000): bounds a 10-hour file. */
-        public Builder maxFrames(int maxFrames) {
-            if (maxFrames < 1 || maxFrames > 1_000_000) {
-                throw new IllegalArgumentException("max frames must be in 1..1000000, got " + maxFrames);
-            }
-            this.maxFrames = maxFrames;
-            return this;
-        }
-
-        /** How long one video may take to decode (default 5 min). */
-        public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("decode timeout must be positive, got " + timeout);
-            }
-            this.timeout = timeout;
-            return this;
-        }
-
-        public VideoFrames build() {
-            return new VideoFrames(this);
-        }
-    }
 }
