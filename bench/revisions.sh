@@ -16,7 +16,6 @@ rounds="${3:-3}"
 dir=target/bench
 mkdir -p "$dir"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni|amx_bf16' | sort -u | xargs)"
-echo "fp32 GEMMs: OpenBLAS $(ls ~/.javacpp/cache 2>/dev/null | head -0)(bytedeco preset; DYNAMIC_ARCH picks the kernel for this CPU)"
 build() {  # rev -> tree
   local rev=$1 tree="$dir/rev-$1"
   if [ ! -f "$tree/clip-cli/target/clip.jar" ]; then
