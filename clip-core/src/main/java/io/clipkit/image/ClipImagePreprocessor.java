@@ -70,7 +70,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         } catch (java.nio.file.InvalidPathException e) {
             file = Path.of("image");
         }
-        return normalize(cropRgb(file, ImageDecoder.decode(file, bytes, maxPixels, turboJpeg)), size);
+        return normalize(cropRgb(file, ImageDecoder.decode(file, bytes, maxPixels, turboJpeg)));
     }
 
     @Override
