@@ -1,7 +1,6 @@
 package io.clipkit.spark;
 
 import io.clipkit.DType;
-import io.clipkit.cli.ClipCommand;
 import io.clipkit.cli.LabelOptionsMixin;
 import io.clipkit.registry.ModelResolver;
 import java.io.PrintWriter;
@@ -112,18 +111,26 @@ public final class SparkTagCommand implements Callable<Integer> {
                     s.ok(), s.failed(), s.resumed(), s.listed(), s.elapsed().toNanos() / 1e9,
                     (s.ok() + s.failed()) / Math.max(1e-9, s.elapsed().toNanos() / 1e9), output);
             err.flush();
-            return s.failed() > 0 ? ClipCommand.EXIT_PARTIAL : 0;
+            // 0 even when some files failed (unlike clip tag's 3): on a cluster a non-zero driver exit marks the
+            // application failed and schedulers retry it; the failures are rows of the output.
+            return 0;
         } finally {
             spark.stop();
         }
     }
 
-    public static void main(String[] args) {
+    /** The command line with its error handling: a caller mistake exits 2, anything else 1, each with one line. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new SparkTagCommand());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("clip-spark: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            commandLine.getErr().flush();
             return ex instanceof IllegalArgumentException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
-        System.exit(cl.execute(args));
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
     }
 }
