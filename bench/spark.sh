@@ -37,7 +37,8 @@ fi
 /usr/bin/python3 bench/spark_images.py "$out/images-all" $((2 * n))
 for k in $n $((2 * n)); do  # two folders of symlinks: the first N files, and all 2N
   rm -rf "$out/in-$k"; mkdir -p "$out/in-$k"
-  ls "$out/images-all" | sort | head -"$k" | while read -r f; do ln -s "$PWD/$out/images-all/$f" "$out/in-$k/$f"; done
+  # sed reads all its input (head would close the pipe early: SIGPIPE under pipefail)
+  ls "$out/images-all" | sort | sed -n "1,${k}p" | while read -r f; do ln -s "$PWD/$out/images-all/$f" "$out/in-$k/$f"; done
 done
 
 opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

@@ -27,7 +27,13 @@ final class ExecutorModels {
     static ClipModel model(ModelSource source) {
         return MODELS.computeIfAbsent(source, s -> {
             try {
-                return s.load();
+                long t0 = System.nanoTime();
+                ClipModel m = s.load();
+                // One line in the executor's log: where the time of a task's start went, and proof of one load per JVM.
+                System.err.printf(java.util.Locale.ROOT, "clip-spark: loaded model %s (%s, sha256 %.12s) in %.1f s in JVM %d%n",
+                        s.model(), m.info().architecture(), m.info().checkpointSha256(), (System.nanoTime() - t0) / 1e9,
+                        ProcessHandle.current().pid());
+                return m;
             } catch (IOException e) {
                 // Not a bad image but a bad job: fail the task (Spark retries it, then fails the job).
                 throw new UncheckedIOException("cannot load model " + s.model() + ": " + e.getMessage(), e);
