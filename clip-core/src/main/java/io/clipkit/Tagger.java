@@ -213,10 +213,7 @@ public final class Tagger {
 
         /** Decoding threads. */
         public Builder threads(int threads) {
-            if (threads < 1 || threads > 256) {
-                throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
-            }
-            this.threads = threads;
+            this.threads = Checks.threads(threads, false);
             return this;
         }
 

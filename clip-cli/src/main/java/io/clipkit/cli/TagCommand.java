@@ -166,6 +166,10 @@ final class TagCommand implements Callable<Integer> {
     }
 
     private void summary(PrintWriter err, TagSummary s) {
+        if (s.processed() + s.resumed() == 0) {
+            err.println("clip tag: warning: no image files found in " + String.join(", ", inputs.stream().map(Path::toString).toList())
+                    + (recursive ? "" : " (sub-folders are searched with -r)") + (includes.isEmpty() ? "" : " matching --include"));
+        }
         err.printf(Locale.ROOT, "clip tag: %d ok, %d failed, %d skipped, %d already done (%d of them failed) in %.2f s"
                 + " (%.1f files/s; %d images encoded, %d from the index; setup %.1f s)%n", s.ok(), s.failed(), s.skipped(),
                 s.resumed(), s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits(),

@@ -129,6 +129,15 @@ class CliConsistencyTest {
     }
 
     @Test
+    void tagWarnsAboutAnEmptyFolder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("empty"));
+        Run r = run(args("tag", dir.toString(), "--labels", "a,b", "--out", tmp.resolve("t.jsonl").toString())
+                .toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: no image files found in " + dir), r.err());
+    }
+
+    @Test
     void classifyAppliesMaxPixels() {
         // The suggestion in the decoder's message is now an option classify has.
         Run r = run(args("classify", image.toString(), "--labels", "a,b", "--max-pixels", "10").toArray(String[]::new));
@@ -247,5 +256,38 @@ class CliConsistencyTest {
         String png = PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("o/photo.jpg.png")));
         assertEquals(png, npy);
         assertTrue(npy.startsWith("rw-r"), npy + " (expected the umask's mode, as any new file gets)");
+    }
+
+    @Test
+    void progressRatesUseTheExactElapsedTime() {
+        // The progress bar library divided by whole seconds: 19 files in 1.9 s showed as 19.0 files/s.
+        assertEquals("10.0 files/s", ProgressBars.rate(19, java.time.Duration.ofMillis(1900), " files", 1));
+        assertEquals("50.0 MB/s", ProgressBars.rate(75_000_000, java.time.Duration.ofMillis(1500), " MB", 1_000_000));
+        assertEquals("? MB/s", ProgressBars.rate(5_000_000, java.time.Duration.ofMillis(10), " MB", 1_000_000));
+    }
+
+    @Test
+    void progressBarSeparatesTheRateFromTheFailures() {
+        List<String> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+        me.tongfei.progressbar.ProgressBar bar = ProgressBars.builder("tag", " files", 1).setInitialMax(100)
+                .setConsumer(new me.tongfei.progressbar.ProgressBarConsumer() {
+                    @Override
+                    public int getMaxRenderedLength() {
+                        return 120;
+                    }
+
+                    @Override
+                    public void accept(String rendered) {
+                        frames.add(rendered);
+                    }
+
+                    @Override
+                    public void close() {}
+                }).build();
+        bar.stepTo(14);
+        bar.setExtraMessage("10 failed");
+        bar.close(); // renders the final frame
+        String last = frames.get(frames.size() - 1);
+        assertTrue(last.matches(".*files/s, 10 failed\\s*$"), last);
     }
 }

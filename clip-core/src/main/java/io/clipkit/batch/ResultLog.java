@@ -197,7 +197,11 @@ public final class ResultLog implements AutoCloseable {
     }
 
     public void write(TagResult r) throws IOException {
-        out.write(csv ? csvLine(r) : jsonLine(r));
+        try {
+            out.write(csv ? csvLine(r) : jsonLine(r));
+        } catch (IOException e) {
+            throw failed(e);
+        }
     }
 
     String jsonLine(TagResult r) throws IOException {
@@ -259,16 +263,36 @@ public final class ResultLog implements AutoCloseable {
 
     /** Pushes buffered records to the OS: a killed process loses nothing written before. */
     public void flush() throws IOException {
-        out.flush();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    /** A write error names the results file (the OS's "No space left on device" does not). */
+    private IOException failed(IOException e) {
+        return new IOException("cannot write " + file + ": " + io.clipkit.util.IoReasons.reason(e), e);
     }
 
     @Override
     public void close() throws IOException {
+        IOException failure = null;
         try {
             out.flush();
             channel.force(false);
-        } finally {
-            out.close();
+        } catch (IOException e) {
+            failure = failed(e);
+        }
+        try {
+            out.close(); // flushes again: after a failed flush it fails the same way
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = failed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -126,6 +126,13 @@ public final class ModelResolver {
     private void pullOrExplain(ModelRegistry.Entry e) throws IOException {
         try {
             pull(e);
+        } catch (Downloader.ChecksumMismatchException ex) {
+            // The server answered, with other bytes: offline advice would not help.
+            String mirror = ModelRegistry.baseUrlOverride();
+            throw new IOException(e.name() + " is not in the cache, and the server sent a different file: " + ex.getMessage()
+                    + (mirror != null && e.builtIn() ? " (the mirror " + mirror + " set by " + ModelRegistry.BASE_URL_ENV
+                            + " or " + ModelRegistry.BASE_URL_PROPERTY + " serves another file at this path)"
+                            : " (the URL may serve a newer file than the registry entry names)"), ex);
         } catch (IOException ex) {
             throw new IOException(e.name() + " is not in the cache and could not be downloaded: " + ex.getMessage()
                     + ". To use it offline, download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256()
