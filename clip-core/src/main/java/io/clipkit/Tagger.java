@@ -48,7 +48,7 @@ public final class Tagger {
                     return x;
                 }
             }
-            throw new IllegalArgumentException("bad --xmp value '" + s + "': use sidecar or embed");
+            throw new IllegalArgumentException("bad XMP mode '" + s + "': use sidecar or embed");
         }
     }
 

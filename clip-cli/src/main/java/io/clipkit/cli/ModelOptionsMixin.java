@@ -119,7 +119,7 @@ public final class ModelOptionsMixin {
             b.activation(activation);
         }
         b.progress(DownloadProgress.forConsole(err)).notices(line -> {
-            err.println(line);
+            err.println("clip: " + line);
             err.flush();
         });
         return customizer.apply(b);

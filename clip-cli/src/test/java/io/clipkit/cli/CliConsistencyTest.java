@@ -201,6 +201,20 @@ class CliConsistencyTest {
     }
 
     @Test
+    void coreAdviceIsShownWithTheFlags() {
+        // The library says device "cpu", maxPixels, "known: ..."; the command line names its flags.
+        Path fixture = TestFiles.fixture("models/vit-p32-r64/model.pt");
+        Run gpu = runReal("embed", "--image", image.toString(), "--model", fixture.toString(), "--device", "gpu:7");
+        assertEquals(ClipCommand.EXIT_MODEL, gpu.code(), gpu.err());
+        assertTrue(gpu.err().contains("use --device cpu"), gpu.err());
+        Run unknown = runReal("classify", image.toString(), "--labels", "a,b", "--model", "ViT-Q-99", "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertTrue(unknown.err().contains("see 'clip models list'"), unknown.err());
+        Run big = run(args("embed", "--image", image.toString(), "--max-pixels", "10").toArray(String[]::new));
+        assertTrue(big.err().contains("raise it with --max-pixels"), big.err());
+    }
+
+    @Test
     void exitCodesComeFromTheExceptionType() {
         assertEquals(1, ClipCommand.exitCode(new IOException("disk full")));
         assertEquals(2, ClipCommand.exitCode(new IllegalArgumentException("bad value")));

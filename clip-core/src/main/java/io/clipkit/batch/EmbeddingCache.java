@@ -121,7 +121,7 @@ public final class EmbeddingCache implements AutoCloseable {
     }
 
     private static void verifyExisting(Path file, String modelSha256, int dim, String preprocessing) throws IOException {
-        String untouched = "; it was left untouched (pass another --index, or move it away yourself)";
+        String untouched = "; it was left untouched (choose another index file, or move it away yourself)";
         if (!Files.isRegularFile(file)) {
             throw new IOException("embedding index " + file + " is not a regular file" + untouched);
         }

@@ -75,8 +75,8 @@ public final class ResultLog implements AutoCloseable {
                 Csv.Reader cr = new Csv.Reader(r);
                 List<String> header = cr.next();
                 if (header == null || !header.equals(CSV_HEADER)) {
-                    throw new IOException(file + " exists but is not a clip tag CSV (header " + header
-                            + "); pass another --out or --force to start it afresh");
+                    throw new IOException(file + " exists but is not a clipkit tagging CSV (header " + header
+                            + "); choose another output file, or force a fresh start");
                 }
                 List<String> row;
                 while ((row = cr.next()) != null) {
@@ -108,8 +108,8 @@ public final class ResultLog implements AutoCloseable {
                         if (tornTail && last) {
                             continue; // the record a killed run was writing: cut and redone
                         }
-                        throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
-                                + " resumable; pass another --out, or --force to start it afresh");
+                        throw new IOException(file + " line " + (i + 1) + " is not a clipkit tagging record, so the file is not"
+                                + " resumable; choose another output file, or force a fresh start");
                     }
                     addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
                             n.get("status").asText());

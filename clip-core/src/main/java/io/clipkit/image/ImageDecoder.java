@@ -61,7 +61,7 @@ final class ImageDecoder {
         long pixels = h.width * h.height;
         if (pixels > maxPixels) {
             throw new ImageDecodeException(file, String.format(
-                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise it with --max-pixels)",
+                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise the maxPixels setting to allow it)",
                     h.width, h.height, pixels, maxPixels));
         }
         Pixels p;

@@ -200,7 +200,7 @@ public final class ModelLoader {
         int id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
         int gpus = Engines.pytorch().getGpuCount();
         if (id >= gpus) {
-            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use --device cpu");
+            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use device \"cpu\"");
         }
         return Device.gpu(id);
     }

@@ -99,7 +99,7 @@ public final class ModelResolver {
                     throw new IOException(e.name() + " is not in the cache (" + file + ") and downloads are off; "
                             + "download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256() + ") there");
                 }
-                notices.accept("clip: " + e.name() + " is not in the cache; downloading it once (" + describeSize(e)
+                notices.accept(e.name() + " is not in the cache; downloading it once (" + describeSize(e)
                         + ") from " + e.url() + " into " + file.getParent());
                 pullOrExplain(e);
             }
@@ -110,8 +110,8 @@ public final class ModelResolver {
             if (looksLikePath(m)) {
                 throw new IllegalArgumentException("model file " + m + " does not exist");
             }
-            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (" + registry.names()
-                    + "; see 'clip models list') nor an existing file or folder");
+            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (known: " + registry.names()
+                    + ") nor an existing file or folder");
         }
         Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
         return new Resolved(checkpoint.getFileName().toString(), checkpoint,
@@ -159,7 +159,7 @@ public final class ModelResolver {
         }
         found.sort(null);
         throw new IllegalArgumentException("folder " + dir + " holds " + found.size() + " checkpoints (" + found
-                + "); pass one of them with --model");
+                + "); pass one of them as the model");
     }
 
     private static boolean looksLikePath(String m) {
