@@ -32,7 +32,7 @@ final class CliNames {
      * advice it can follow); the CLI shows the flag.
      */
     private static final Map<String, String> PHRASES = Map.ofEntries(
-            Map.entry("use device \"cpu\"", "use --device cpu"),
+            Map.entry("use device cpu", "use --device cpu"),
             Map.entry("raise the maxPixels setting to allow it", "raise it with --max-pixels"),
             Map.entry("not a registry name (known: ", "not a registry name (see 'clip models list': "),
             Map.entry("pass one of them as the model", "pass one of them with --model"),

@@ -134,10 +134,7 @@ final class TagCommand implements Callable<Integer> {
                 b.output(out);
             }
             if (!noIndex) {
-                String sha = m.info().checkpointSha256();
-                b.index(index != null ? index
-                        : cache.resolve("embeddings").resolve(safe(m.info().name()) + "-"
-                                + sha.substring(0, Math.min(16, sha.length())) + ".sqlite"));
+                b.index(index != null ? index : io.clipkit.EmbeddingIndex.defaultPath(cache, m.info()));
             }
             Progress progress = new Progress(out == null ? new PrintWriter(spec.commandLine().getOut(), true) : null, m);
             TagSummary s;
@@ -160,10 +157,6 @@ final class TagCommand implements Callable<Integer> {
 
     /** System property read by the tagging engine: encoder calls run at once. */
     private static final String ENCODER_CALLS = "clipkit.encoderCalls";
-
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
 
     private void summary(PrintWriter err, TagSummary s) {
         if (s.processed() + s.resumed() == 0) {
