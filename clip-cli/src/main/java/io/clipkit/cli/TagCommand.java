@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         description = {"Tag folders of photos in batch: one record per file (JSON Lines, or CSV by --out extension), "
                 + "written as it goes; rerun the same command to resume.",
             "Exit codes: 0 every file tagged (or skipped as not a file), 3 some files failed (their records say why), "
-                + "1 fatal error, 2 usage error."},
+                + "1 fatal error, 2 usage error, 4 the model could not be loaded."},
         footer = {"", "Examples:", "  clip tag ~/Pictures -r --labels beach,mountain,city --out tags.jsonl",
             "  clip tag ~/Pictures -r --labels-file labels.txt --xmp sidecar --min-score 0.2 --out tags.csv"})
 final class TagCommand implements Callable<Integer> {
