@@ -120,7 +120,7 @@ final class TagCommand implements Callable<Integer> {
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
-            ImagePreprocessor pre = decode.builder(size).build();
+            ImagePreprocessor pre = decode.builder(m).build();
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)

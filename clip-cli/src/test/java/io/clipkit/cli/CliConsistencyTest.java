@@ -138,6 +138,31 @@ class CliConsistencyTest {
     }
 
     @Test
+    void decodeOptionsKeepTheModelsImageSpec() throws IOException {
+        // A family with other mean/std (e.g. a hub model): --no-exif-rotate must not fall back to OpenAI's.
+        io.clipkit.ModelSpec.Image half = new io.clipkit.ModelSpec.Image(8, io.clipkit.ModelSpec.Resize.SHORTEST_EDGE_CROP,
+                io.clipkit.ModelSpec.Interpolation.BICUBIC, List.of(0.5f, 0.5f, 0.5f), List.of(0.5f, 0.5f, 0.5f), false,
+                io.clipkit.ModelSpec.CropRounding.ROUND);
+        FakeClipModel base = FakeClipModel.small();
+        io.clipkit.ModelInfo i = base.info();
+        io.clipkit.ModelSpec spec = new io.clipkit.ModelSpec(i.spec().family(), i.spec().text(), half, i.spec().scoring());
+        io.clipkit.ModelInfo info = new io.clipkit.ModelInfo(i.name(), i.architecture(), i.embedDim(), i.imageResolution(),
+                i.visionWidth(), i.visionLayers(), i.visionBlocks(), i.visionHeads(), i.patchSize(), i.textWidth(), i.textLayers(),
+                i.textHeads(), i.contextLength(), i.vocabSize(), i.activation(), i.format(), i.checkpointSha256(), i.device(),
+                i.dtype(), spec, i.vocabularySha256());
+        io.clipkit.ClipModel model = (io.clipkit.ClipModel) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.clipkit.ClipModel.class},
+                (proxy, method, a) -> method.getName().equals("info") ? info : method.invoke(base, a));
+        DecodeOptionsMixin decode = new DecodeOptionsMixin();
+        decode.noExifRotate = true;
+        decode.maxPixels = io.clipkit.ImagePreprocessor.DEFAULT_MAX_PIXELS;
+        decode.decodeTimeoutSeconds = 300;
+        float[] got = decode.preprocessor(model).preprocess(image);
+        float[] want = io.clipkit.ImagePreprocessor.builder().spec(half).exifRotate(false).build().preprocess(image);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, got);
+    }
+
+    @Test
     void classifyAppliesMaxPixels() {
         // The suggestion in the decoder's message is now an option classify has.
         Run r = run(args("classify", image.toString(), "--labels", "a,b", "--max-pixels", "10").toArray(String[]::new));
