@@ -109,7 +109,7 @@ final class EmbedCommand implements Callable<Integer> {
             }
             print(out, clip.info(), results);
         }
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? 0 : ClipCommand.EXIT_FAILURE;
     }
 
     private void print(PrintWriter out, ModelInfo info, List<Result> results) throws IOException {

@@ -193,7 +193,7 @@ final class ModelsCommand implements Runnable {
             if (all && entries.isEmpty()) {
                 out.println("no models cached in " + r.cacheDir());
             }
-            return bad == 0 ? 0 : 1;
+            return bad == 0 ? 0 : ClipCommand.EXIT_FAILURE;
         }
 
         private static boolean check(PrintWriter out, PrintWriter err, String name, Path file, String sha) throws IOException {
@@ -239,7 +239,7 @@ final class ModelsCommand implements Runnable {
                     missing++;
                 }
             }
-            return missing == 0 ? 0 : 1;
+            return missing == 0 ? 0 : ClipCommand.EXIT_FAILURE;
         }
     }
 
