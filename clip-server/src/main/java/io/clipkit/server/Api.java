@@ -186,6 +186,7 @@ final class Api extends Handler.Abstract {
         o.put("max_batch", config.maxBatch());
         o.put("max_wait_ms", config.maxWait().toMillis());
         o.put("max_body_bytes", config.maxBodyBytes());
+        o.put("auth_required", token != null);
         search.describe(o);
         json(x, 200, o);
     }
@@ -342,7 +343,7 @@ final class Api extends Handler.Abstract {
         String name = null;
         // The body is already in memory and bounded: Jetty's parser reads it from there.
         try (MultiPartFormData.Parts parts = MultiPartFormData.getParts(Content.Source.from(ByteBuffer.wrap(body)),
-                x.request, type, limits)) {
+                new org.eclipse.jetty.util.Attributes.Mapped(), type, limits)) {
             for (MultiPart.Part p : parts) {
                 if ("image".equals(p.getName())) {
                     ByteBuffer bb = Content.Source.asByteBuffer(p.getContentSource());
