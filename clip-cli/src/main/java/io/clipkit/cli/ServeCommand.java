@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve embeddings and zero-shot classification over HTTP, with a web page at /.",
-            "Concurrent requests are batched per encoder (--max-batch, --max-wait-ms). Binds to 127.0.0.1 unless "
+            "Concurrent requests are batched per encoder (--max-batch, --max-wait-ms); an upload may take --decode-timeout "
+                    + "(here 10 s unless given) to decode. Binds to 127.0.0.1 unless "
                     + "--host is given. SIGTERM drains the requests in flight and exits 0."})
 final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -63,13 +64,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest request body in MiB; larger ones get 413. Default: ${DEFAULT-VALUE}.")
     int maxBodyMb;
 
-    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970",
-            description = "Refuse images with more pixels. Default: ${DEFAULT-VALUE}.")
-    long maxPixels;
+    /** --max-pixels, --decode-timeout, --no-exif-rotate, as on the other commands. */
+    @Mixin DecodeOptionsMixin decode;
 
-    @Option(names = "--decode-timeout-ms", paramLabel = "MS", defaultValue = "10000",
-            description = "Longest one upload may take to decode. Default: ${DEFAULT-VALUE}.")
-    long decodeTimeoutMs;
+    /** A server gives up on an upload sooner than a batch job on a file, unless told otherwise. */
+    static final Duration SERVER_DECODE_TIMEOUT = Duration.ofSeconds(10);
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -82,9 +81,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         ClipServer.Builder server;
         try {
+            decode.check();
+            boolean timeoutGiven = spec.commandLine().getParseResult().hasMatchedOption("--decode-timeout");
             server = ClipServer.builder().host(host).port(port).token(token()).maxBatch(maxBatch)
-                    .maxWait(Duration.ofMillis(maxWaitMs)).maxBodyBytes((long) maxBodyMb << 20).maxPixels(maxPixels)
-                    .exifRotate(modelOptions.exifRotate()).decodeTimeout(Duration.ofMillis(decodeTimeoutMs));
+                    .maxWait(Duration.ofMillis(maxWaitMs)).maxBodyBytes((long) maxBodyMb << 20)
+                    .maxPixels(decode.maxPixels()).exifRotate(decode.exifRotate())
+                    .decodeTimeout(timeoutGiven ? decode.decodeTimeout() : SERVER_DECODE_TIMEOUT);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flags(e.getMessage()), e);
         }
@@ -111,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The server builder's option names in its messages, as this command's flags. */
     private static final java.util.Map<String, String> FLAGS = java.util.Map.of("host", "--host", "port", "--port",
             "token", "--token", "maxBatch", "--max-batch", "maxWait", "--max-wait-ms", "maxPixels", "--max-pixels",
-            "decodeTimeout", "--decode-timeout-ms");
+            "decodeTimeout", "--decode-timeout");
 
     static String flags(String message) {
         if (message == null) {

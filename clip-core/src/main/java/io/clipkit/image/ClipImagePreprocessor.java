@@ -65,7 +65,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     public float[] preprocess(byte[] bytes, String name) throws IOException {
         Objects.requireNonNull(bytes, "bytes");
         Path label = uploadName(name);
-        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg)), size);
+        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg)));
     }
 
     /** The name an upload is reported under: its own when it is a usable file name, else "upload". */
