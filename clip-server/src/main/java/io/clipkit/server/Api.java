@@ -9,7 +9,6 @@ import io.clipkit.Classification;
 import io.clipkit.ClipModel;
 import io.clipkit.ImageDecodeException;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.LabelScore;
 import io.clipkit.Labels;
 import io.clipkit.ModelInfo;
 import io.clipkit.PromptTemplates;
@@ -271,7 +270,8 @@ final class Api extends Handler.Abstract {
             t.lines().map(String::strip).filter(s -> !s.isEmpty()).forEach(templates::add);
         }
         int topK = u.intField("top_k", Integer.MAX_VALUE, 1);
-        ZeroShotClassifier.Builder b = ZeroShotClassifier.builder().model(model)
+        float minScore = u.floatField("min_score", 0f, 0f, 1f);
+        ZeroShotClassifier.Builder b = ZeroShotClassifier.builder().model(model).topK(topK).minScore(minScore)
                 .warnings(w -> LOG.log(System.Logger.Level.INFO, w));
         try {
             b.labels(labels);
@@ -287,10 +287,6 @@ final class Api extends Handler.Abstract {
             c = classifier.classifyEmbeddings(new float[][] {e}).get(0);
         } catch (IllegalArgumentException ex) {
             throw new HttpError(400, ex.getMessage()); // e.g. a prompt the tokenizer refuses
-        }
-        if (c.labels().size() > topK) {
-            List<LabelScore> kept = c.labels().subList(0, topK);
-            c = new Classification(c.image(), kept, c.provenance());
         }
         json(x, 200, ClassifyJson.toJson(mapper, c, u.name()));
     }
@@ -318,6 +314,23 @@ final class Api extends Handler.Abstract {
                 // fall through to the message
             }
             throw new HttpError(400, key + " must be an integer >= " + min + ", got '" + s + "'");
+        }
+
+        float floatField(String key, float absent, float min, float max) throws HttpError {
+            List<String> v = fields(key);
+            if (v.isEmpty() || v.get(v.size() - 1).isBlank()) {
+                return absent;
+            }
+            String s = v.get(v.size() - 1).strip();
+            try {
+                float f = Float.parseFloat(s);
+                if (f >= min && f <= max) {
+                    return f;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the message
+            }
+            throw new HttpError(400, key + " must be a number in " + min + ".." + max + ", got '" + s + "'");
         }
     }
 

@@ -363,6 +363,7 @@ class ClipServerTest {
     void badClassifyParametersAre400() throws Exception {
         byte[] img = Files.readAllBytes(image("png_rgba.png"));
         for (String q : List.of("", "?labels=", "?labels=cat,cat", "?labels=a,b&top_k=0", "?labels=a,b&top_k=x",
+                "?labels=a,b&min_score=1.5", "?labels=a,b&min_score=x",
                 "?labels=a,b&template=no%20placeholder")) {
             Http.Answer a = http.post("/v1/classify" + q, "image/png", img);
             assertEquals(400, a.status(), q + " -> " + a.text());
