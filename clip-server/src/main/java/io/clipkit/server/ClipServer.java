@@ -75,7 +75,9 @@ public final class ClipServer implements AutoCloseable {
         pool.setName("clip-http");
         pool.setDaemon(true);
         this.jetty = new Server(pool);
-        this.connector = new ServerConnector(jetty);
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setSendServerVersion(false); // no "Server: Jetty(x.y)" banner for scanners
+        this.connector = new ServerConnector(jetty, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost(c.host());
         connector.setPort(c.port());
         jetty.addConnector(connector);
