@@ -30,7 +30,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}):
- * pick a photo, type labels, and the ranked labels appear with bars, as the API ranks them; a
+ * pick or drop a photo, type labels, and the ranked labels appear with bars, as the API ranks them; a
  * screenshot shows the bars. Skipped, saying why, when Chromium is not installed, except under
  * {@code CI=true} where it fails.
  */
@@ -91,6 +91,23 @@ class WebPageTest {
                     assertEquals(pct, rows.get(i).findElement(By.className("prob")).getText());
                 }
                 assertTrue(driver.findElement(By.id("preview")).isDisplayed(), "the photo is previewed");
+
+                // Dropping a photo on the drop zone (a real drop event carrying a File) classifies it too.
+                Path dropped = TestFiles.fixture("images/src/png_rgba.png");
+                String before = driver.findElement(By.id("preview")).getAttribute("src");
+                driver.executeScript("const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+                        + "const dt = new DataTransfer();"
+                        + "dt.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));"
+                        + "document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true}));",
+                        java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(dropped)));
+                JsonNode api2 = new Http(server.uri(), null).post("/v1/classify?labels=cat,dog,a%20red%20car",
+                        "image/png", Files.readAllBytes(dropped)).json();
+                String want2 = String.format(Locale.ROOT, "%.1f%%", 100 * api2.get("labels").get(0).get("probability").asDouble());
+                wait.until(d -> !d.findElement(By.id("preview")).getAttribute("src").equals(before)
+                        && d.findElements(By.cssSelector("#results .result-row")).size() == 3
+                        && d.findElement(By.cssSelector("#results .result-row .prob")).getText().equals(want2)
+                        && d.findElement(By.cssSelector("#results .result-row")).getAttribute("data-label")
+                                .equals(api2.get("labels").get(0).get("label").asText()));
 
                 byte[] png = driver.getScreenshotAs(OutputType.BYTES);
                 Files.write(Path.of("target", "webpage-test.png"), png);
