@@ -73,7 +73,13 @@ final class Api extends Handler.Abstract {
             this.request = request;
             this.response = response;
             this.callback = callback;
-            this.query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            Fields q;
+            try {
+                q = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                q = null; // bad %-escapes: answered with 400 below
+            }
+            this.query = q;
         }
     }
 
@@ -129,6 +135,9 @@ final class Api extends Handler.Abstract {
             if (!e.open() && token != null && !authorized(request)) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
                 throw new HttpError(401, "missing or wrong bearer token: send 'Authorization: Bearer <token>'");
+            }
+            if (x.query == null) {
+                throw new HttpError(400, "malformed query string (bad %-escape or encoding)");
             }
             Route r = e.methods().get(request.getMethod());
             if (r == null && "HEAD".equals(request.getMethod())) {

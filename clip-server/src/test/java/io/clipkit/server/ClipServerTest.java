@@ -372,6 +372,28 @@ class ClipServerTest {
     }
 
     @Test
+    void aMalformedQueryStringIs400() throws Exception {
+        // Sent by hand: java.net.URI refuses such a query before it leaves the client.
+        try (Socket s = new Socket(server.uri().getHost(), server.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("POST /v1/classify?labels=%ZZ,b% HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + TOKEN + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("{\"error\":\"malformed query string (bad %-escape or encoding)\"}"), answer);
+        }
+    }
+
+    @Test
+    void theOpenApiDescriptionListsTheRoutes() throws Exception {
+        Http.Answer a = http.withToken(null).get("/openapi.yaml");
+        assertEquals(200, a.status());
+        for (String route : List.of("/health:", "/v1/embed/image:", "/v1/embed/text:", "/v1/classify:", "/metrics:")) {
+            assertTrue(a.text().contains("  " + route + "\n"), route);
+        }
+    }
+
+    @Test
     void badMultipartIs400() throws Exception {
         Http.Answer noImage = http.postForm("/v1/embed/image", Http.fields("labels", "a"), null, null);
         assertEquals(400, noImage.status(), noImage.text());
