@@ -38,7 +38,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "TCP port (0: any free one). Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--index", paramLabel = "FILE", description = "An embedding index (from 'clip tag') to search with /v1/search.")
+    @Option(names = "--index", paramLabel = "FILE", description = "An embedding index (from 'clip tag') to search with /v1/search: not in this build yet.")
     Path index;
 
     /** The token: on the command line (visible in ps) or read from a file. */

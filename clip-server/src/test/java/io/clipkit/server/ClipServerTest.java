@@ -208,6 +208,20 @@ class ClipServerTest {
                     return Http.cosine(libraryEmbedding(image(name)), Http.floats(a.json().get("embedding")));
                 }));
             }
+            // Texts from concurrent requests share the text encoder's batches; each gets its own rows back.
+            for (int i = 0; i < 12; i++) {
+                List<String> texts = List.of("photo number " + i, "a cat", "caption " + (i * 7));
+                fs.add(pool.submit(() -> {
+                    Http.Answer a = http.postJson("/v1/embed/text", Http.JSON.writeValueAsString(java.util.Map.of("texts", texts)));
+                    assertEquals(200, a.status(), a.text());
+                    float[][] want = model.encodeTexts(texts);
+                    double worst = 1;
+                    for (int t = 0; t < texts.size(); t++) {
+                        worst = Math.min(worst, Http.cosine(want[t], Http.floats(a.json().get("embeddings").get(t))));
+                    }
+                    return worst;
+                }));
+            }
             for (Future<Double> f : fs) {
                 double c = f.get(120, TimeUnit.SECONDS);
                 assertTrue(c >= 0.99999, "cosine " + c);
@@ -218,6 +232,7 @@ class ClipServerTest {
         }
         String m = http.get("/metrics").text();
         assertTrue(m.contains("clip_batch_size_bucket{encoder=\"image\",le=\"1.0\"}"), m);
+        assertTrue(m.contains("clip_batch_size_bucket{encoder=\"text\",le=\"1.0\"}"), m);
         assertTrue(m.contains("clip_http_requests_total{route=\"/v1/embed/image\",status=\"200\"}"), m);
         assertTrue(m.contains("clip_http_request_duration_seconds{route=\"/v1/embed/image\",quantile=\"0.99\"}"), m);
     }
