@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             EmbedCommand.class,
             ClassifyCommand.class,
             TagCommand.class,
+            ServeCommand.class,
             ModelsCommand.class,
             CommandLine.HelpCommand.class
         })
