@@ -28,30 +28,24 @@ public interface ImagePreprocessor {
     float[] preprocess(Path image) throws IOException;
 
     /**
-     * The same for a file's bytes already in memory (a Spark row, an HTTP upload): same decoders,
-     * same EXIF handling, same {@link ImageDecodeException} reasons; {@code name} (a path or URI)
-     * only names the image in errors. The default writes the bytes to a temporary file and reads
-     * that; the built-in pipeline decodes them in memory.
+     * The same for an encoded image held in memory (an upload): the same decoders, EXIF handling,
+     * pixel limit and failure reasons as for a file. {@code name} (may be null) only names the
+     * image in messages.
+     *
+     * <pre>{@code
+     * float[] chw = p.preprocess(Files.readAllBytes(photo), "photo.jpg");
+     * }</pre>
+     *
+     * @throws ImageDecodeException if the bytes are empty, not an image, truncated or over the pixel limit
      */
     default float[] preprocess(byte[] bytes, String name) throws IOException {
-        java.util.Objects.requireNonNull(bytes, "bytes");
-        Path tmp = java.nio.file.Files.createTempFile("clipkit-image-", ".bin");
+        // Implementations that decode from memory override this; the fallback goes through a file.
+        Path tmp = java.nio.file.Files.createTempFile("clipkit-upload", ".img");
         try {
             java.nio.file.Files.write(tmp, bytes);
             return preprocess(tmp);
-        } catch (ImageDecodeException e) {
-            throw new ImageDecodeException(nameAsPath(name), e.reason(), e);
         } finally {
             java.nio.file.Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** {@code name} as a path for error messages; a name that is no valid path becomes {@code "image"}. */
-    private static Path nameAsPath(String name) {
-        try {
-            return Path.of(name == null || name.isEmpty() ? "image" : name);
-        } catch (java.nio.file.InvalidPathException e) {
-            return Path.of("image");
         }
     }
 

@@ -64,13 +64,20 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     @Override
     public float[] preprocess(byte[] bytes, String name) throws IOException {
         Objects.requireNonNull(bytes, "bytes");
-        Path file;
-        try {
-            file = Path.of(name == null || name.isEmpty() ? "image" : name); // only names the image in errors
-        } catch (java.nio.file.InvalidPathException e) {
-            file = Path.of("image");
+        Path label = uploadName(name);
+        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg)));
+    }
+
+    /** The name an upload is reported under: its own when it is a usable file name, else "upload". */
+    static Path uploadName(String name) {
+        if (name != null && !name.isBlank()) {
+            try {
+                return Path.of(name);
+            } catch (java.nio.file.InvalidPathException e) {
+                // e.g. a NUL byte: fall through to the generic name
+            }
         }
-        return normalize(cropRgb(file, ImageDecoder.decode(file, bytes, maxPixels, turboJpeg)));
+        return Path.of("upload");
     }
 
     @Override

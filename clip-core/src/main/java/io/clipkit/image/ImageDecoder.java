@@ -57,8 +57,8 @@ final class ImageDecoder {
     }
 
     /**
-     * Decodes a file's bytes already in memory (a Spark row, an upload); {@code file} only names it
-     * in errors. The same checks and reasons as reading the file.
+     * Decodes an image already in memory (an upload); {@code file} only names it in messages. The
+     * same checks and reasons as for a file: empty, not an image, truncated, over the pixel limit.
      */
     static Decoded decode(Path file, byte[] b, long maxPixels, boolean turbo) throws IOException {
         if (b.length == 0) {
@@ -71,7 +71,7 @@ final class ImageDecoder {
         long pixels = h.width * h.height;
         if (pixels > maxPixels) {
             throw new ImageDecodeException(file, String.format(
-                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise it with --max-pixels)",
+                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise the maxPixels setting to allow it)",
                     h.width, h.height, pixels, maxPixels));
         }
         Pixels p;
