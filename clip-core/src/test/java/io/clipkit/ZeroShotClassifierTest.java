@@ -305,12 +305,50 @@ class ZeroShotClassifierTest {
         try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
             List<Classification> rs = c.classify(List.of(a, b));
             assertEquals(a, rs.get(0).image().orElseThrow());
-            assertSameScores(c.classifyEmbeddings(m.encodeImages(List.of(b))).get(0), rs.get(1));
+            float[][] eb = m.encodePreprocessed(List.of(m.preprocessor().preprocess(b)), true);
+            assertSameScores(c.classifyEmbeddings(eb).get(0), rs.get(1));
             assertSameScores(rs.get(0), c.classify(a));
             Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
-            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> c.classify(List.of(a, empty)));
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> c.classify(empty));
             assertEquals(empty, e.file());
         }
+    }
+
+    /** Issue 9 item 15: one bad file among many gets its own result; the others are classified. */
+    @Test
+    void aBadImageInAListGetsItsOwnResultAndTheOthersAreClassified(@TempDir Path dir) throws Exception {
+        FakeClipModel m = FakeClipModel.small();
+        Path a = Files.write(dir.resolve("a.jpg"), new byte[] {1, 2, 3});
+        Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        Path missing = dir.resolve("missing.jpg");
+        Path b = Files.write(dir.resolve("b.jpg"), new byte[] {4, 5});
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).batchSize(2).build()) {
+            List<Classification> rs = c.classify(List.of(a, empty, missing, dir, b));
+            assertEquals(5, rs.size());
+            assertEquals(List.of(true, false, false, false, true), rs.stream().map(Classification::ok).toList());
+            assertEquals("empty file", rs.get(1).error().orElseThrow());
+            assertEquals("no such file", rs.get(2).error().orElseThrow());
+            assertEquals("is a folder, not an image", rs.get(3).error().orElseThrow());
+            assertEquals(empty, rs.get(1).image().orElseThrow());
+            assertTrue(rs.get(1).labels().isEmpty() && rs.get(1).best().isEmpty());
+            assertSameScores(c.classify(b), rs.get(4));
+        }
+    }
+
+    /** Issue 9 item 15: a closed classifier says so; best() is empty when min-score filtered every label. */
+    @Test
+    void closedClassifierSaysSoAndBestIsEmptyWhenEveryLabelIsFiltered(@TempDir Path dir) throws Exception {
+        FakeClipModel m = FakeClipModel.small();
+        Path a = Files.write(dir.resolve("a.jpg"), new byte[] {1, 2, 3});
+        ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).minScore(1f).build();
+        Classification r = c.classify(a);
+        assertTrue(r.labels().isEmpty());
+        assertTrue(r.best().isEmpty());
+        c.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.classify(a));
+        assertEquals("this classifier is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> c.classifyEmbeddings(new float[1][16]));
+        c.close(); // idempotent
     }
 
     /** Equal up to float rounding (a row's result may depend on the batch's shape). */

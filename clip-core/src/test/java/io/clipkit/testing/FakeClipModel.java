@@ -207,16 +207,7 @@ public final class FakeClipModel implements ClipModel {
     }
 
     public static float[] normalize(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        double n = Math.sqrt(s);
-        float[] o = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            o[i] = (float) (v[i] / n);
-        }
-        return o;
+        return io.clipkit.util.Vectors.normalized(v);
     }
 
     @Override
