@@ -71,6 +71,7 @@ public final class Tagger {
         private final ClipModel model;
         private ImagePreprocessor preprocessor;
         private boolean exifRotate = true;
+        private String preprocessingKey;
         private List<String> labels = List.of();
         private List<String> templates = PromptTemplates.defaults();
         private int topK = 5;
@@ -86,7 +87,6 @@ public final class Tagger {
         private boolean force;
         private Path index;
         private Duration decodeTimeout = Duration.ofMinutes(5);
-        private Path indexFolder;
         private int encoderCalls = 1;
         private int decodeMemoryMb = io.clipkit.batch.DecodeStage.DEFAULT_MEMORY_MB;
 
@@ -107,6 +107,20 @@ public final class Tagger {
         public Builder preprocessor(ImagePreprocessor preprocessor, boolean exifRotate) {
             this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
             this.exifRotate = exifRotate;
+            this.preprocessingKey = null;
+            return this;
+        }
+
+        /**
+         * The image pipeline with the description an existing index already holds
+         * ({@link EmbeddingIndex.Key#preprocessing()}): for filling that index.
+         */
+        public Builder preprocessor(ImagePreprocessor preprocessor, String indexKey) {
+            this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+            if (indexKey == null || indexKey.isBlank()) {
+                throw new IllegalArgumentException("blank preprocessing description");
+            }
+            this.preprocessingKey = indexKey;
             return this;
         }
 
@@ -208,17 +222,6 @@ public final class Tagger {
         /** The embedding index (SQLite) to read and fill; none disables caching. */
         public Builder index(Path index) {
             this.index = index;
-            this.indexFolder = null;
-            return this;
-        }
-
-        /**
-         * An embedding index in this folder, one per model checkpoint and preprocessing
-         * ({@code <model>-<sha256 prefix>-<preprocessing hash>.sqlite}).
-         */
-        public Builder indexIn(Path folder) {
-            this.indexFolder = Objects.requireNonNull(folder, "folder");
-            this.index = null;
             return this;
         }
 
@@ -264,18 +267,9 @@ public final class Tagger {
                 throw new IllegalArgumentException("records go to an output file or a stream, not both");
             }
             ImagePreprocessor pre = preprocessor != null ? preprocessor : model.preprocessor();
-            String key = PreprocessingKey.of(model, pre.size(), exifRotate);
-            Path idx = index;
-            if (indexFolder != null) {
-                ModelInfo info = model.info();
-                String sha = info.checkpointSha256();
-                idx = indexFolder.resolve(info.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-"
-                        + sha.substring(0, Math.min(16, sha.length())) + "-"
-                        + io.clipkit.util.Hashes.sha256Hex(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 8)
-                        + ".sqlite");
-            }
+            String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate);
             return new Tagger(new TagSettings(model, pre, key, labels, templates, topK, minScore, recursive,
-                    List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, idx,
+                    List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, index,
                     decodeTimeout, encoderCalls, decodeMemoryMb), stream);
         }
 

@@ -39,6 +39,8 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
+    @Mixin DecodeOptionsMixin decode;
+
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "Show the K most probable labels (default: all).")
     Integer topK;
 
@@ -91,29 +93,30 @@ final class ClassifyCommand implements Callable<Integer> {
             builder.minScore(minScore);
         }
         modelOptions.check();
+        decode.check();
 
         int[] failed = {0};
         try (ClipModel model = modelOptions.load();
              // The stages start decoding at once, up to one batch ahead: the first batch while the
              // labels are embedded, the next ones while a batch is encoded.
-             ClassifyStages stages = ClassifyStages.start(modelOptions.preprocessor(model), images, modelOptions.batchSize());
+             ClassifyStages stages = ClassifyStages.start(decode.preprocessor(model), images, modelOptions.batchSize());
              ZeroShotClassifier classifier = builder.model(model).build()) {
             Trace.mark("classify: labels embedded");
             try {
                 stages.run(model, classifier, c -> {
-                if (c.error().isPresent()) {
-                    failed[0]++;
-                    err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": " + c.error().get());
-                    err.flush();
-                    return;
-                }
-                print(out, c);
-                out.flush();
-                if (out.checkError()) {
-                    // PrintWriter swallows write errors: results that cannot be delivered end the run.
-                    throw new UncheckedIOException(new IOException(
-                            "cannot write the results to standard output (closed pipe or full disk)"));
-                }
+                    if (c.error().isPresent()) {
+                        failed[0]++;
+                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": " + c.error().get());
+                        err.flush();
+                        return;
+                    }
+                    print(out, c);
+                    out.flush();
+                    if (out.checkError()) {
+                        // PrintWriter swallows write errors: results that cannot be delivered end the run.
+                        throw new UncheckedIOException(new IOException(
+                                "cannot write the results to standard output (closed pipe or full disk)"));
+                    }
                 });
             } catch (UncheckedIOException e) {
                 throw e.getCause();
@@ -130,10 +133,10 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         Provenance pv = c.provenance();
         out.println(c.image().map(Path::toString).orElse("?") + "  (" + pv.model() + ")");
-        int w = Math.max(5, c.labels().stream().mapToInt(l -> l.label().length()).max().orElse(5));
-        out.printf(Locale.ROOT, "  %-" + w + "s  %11s  %7s%n", "label", "probability", "cosine");
+        int w = Math.max(5, c.labels().stream().mapToInt(l -> DisplayWidth.of(l.label())).max().orElse(5));
+        out.printf(Locale.ROOT, "  %s  %11s  %7s%n", DisplayWidth.padRight("label", w), "probability", "cosine");
         for (LabelScore s : c.labels()) {
-            out.printf(Locale.ROOT, "  %-" + w + "s  %11.4f  %7.4f%n", s.label(), s.probability(), s.cosine());
+            out.printf(Locale.ROOT, "  %s  %11.4f  %7.4f%n", DisplayWidth.padRight(s.label(), w), s.probability(), s.cosine());
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.clipkit.cli;
 
 import io.clipkit.ClipModel;
+import io.clipkit.EmbeddingIndex;
 import io.clipkit.ImagePreprocessor;
 import io.clipkit.TagListener;
 import io.clipkit.TagResult;
@@ -47,6 +48,8 @@ final class TagCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
+    @Mixin DecodeOptionsMixin decode;
+
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
 
@@ -82,12 +85,6 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--no-index", description = "Do not read or write an embedding index.")
     boolean noIndex;
 
-    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970", description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
-    long maxPixels;
-
-    @Option(names = "--decode-timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Give up on a file whose decoding takes longer (default: ${DEFAULT-VALUE}).")
-    long decodeTimeoutSeconds;
-
     @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "10", hidden = true,
             description = "Seconds between progress lines when stderr is not a terminal.")
     double progressInterval;
@@ -107,6 +104,7 @@ final class TagCommand implements Callable<Integer> {
         if (noIndex && index != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
+        decode.check();
         ClipModel.Builder mb = modelOptions.builder();
         int intraOp = modelOptions.encoderThreads();
         int encoderCalls = 1;
@@ -119,15 +117,14 @@ final class TagCommand implements Callable<Integer> {
         }
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
-        try (ClipModel m = mb.load()) {
+        try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
-            ImagePreprocessor pre = ImagePreprocessor.builder().size(size).exifRotate(modelOptions.exifRotate())
-                    .maxPixels(maxPixels).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, modelOptions.exifRotate())
+            ImagePreprocessor pre = decode.builder(size).build();
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .encoderCalls(encoderCalls)
-                    .decodeTimeout(Duration.ofSeconds(Math.max(1, decodeTimeoutSeconds)));
+                    .decodeTimeout(decode.decodeTimeout());
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
             if (threads != null) {
@@ -139,10 +136,8 @@ final class TagCommand implements Callable<Integer> {
             } else {
                 b.stream(stdout);
             }
-            if (index != null) {
-                b.index(index);
-            } else if (!noIndex) {
-                b.indexIn(modelOptions.cacheDir().resolve("embeddings"));
+            if (!noIndex) {
+                b.index(index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info()));
             }
             Progress progress = new Progress();
             TagSummary s;
@@ -191,8 +186,7 @@ final class TagCommand implements Callable<Integer> {
         private boolean totalKnown;
 
         Progress() {
-            this.bar = System.console() != null ? new ProgressBarBuilder().setTaskName("tag")
-                    .setStyle(ProgressBarStyle.ASCII).setInitialMax(-1).showSpeed().setUnit(" files", 1).build() : null;
+            this.bar = System.console() != null ? ProgressBars.builder("tag", " files", 1).setInitialMax(-1).build() : null;
         }
 
         @Override
