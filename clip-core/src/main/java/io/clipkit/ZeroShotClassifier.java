@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 /**
  * Zero-shot image classification with a {@link ClipModel}: each label becomes prompts from the
  * templates; its embedding is the mean of the L2-normalized prompt embeddings, normalized again.
- * Images are scored as one matrix product on the model's device: {@code logitScale * cosine},
- * softmax over the labels.
+ * Images are scored as one matrix product on the model's device, as the model's family spec says
+ * ({@link ModelSpec.Scoring}): CLIP's softmax over the labels of {@code logitScale * cosine}, or
+ * SigLIP's independent {@code sigmoid(logitScale * cosine + logitBias)} per label.
  *
  * <p>Label embeddings are computed when the classifier is built and cached per (checkpoint, labels,
  * templates) for the whole JVM, so building another classifier for the same labels is cheap.
@@ -42,7 +43,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
     private final List<String> templates;
     private final int topK;
     private final float minScore;
-    private final float logitScale;
+    private final ModelSpec.Scoring scoring;
     private final int dim;
     /** Label embeddings, row-major [labels x dim]; never modified. */
     private final float[] labelMatrix;
@@ -57,7 +58,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
         this.templates = b.templates;
         this.topK = b.topK;
         this.minScore = b.minScore;
-        this.logitScale = model.logitScale();
+        this.scoring = model.info().spec().scoring();
         float[][] emb = LabelEmbeddingCache.get(
                 LabelEmbeddingCache.key(model, labels, templates),
                 () -> embedLabels(model, labels, templates, b.batchSize, b.warnings));
@@ -67,7 +68,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
             System.arraycopy(emb[i], 0, labelMatrix, i * dim, dim);
         }
         ModelInfo info = model.info();
-        this.provenance = new Provenance(info.name(), info.checkpointSha256(), templates, info.device(), logitScale);
+        this.provenance = Provenance.of(info, templates);
         this.manager = Engines.pytorch().newBaseManager(Device.fromName(info.device()));
         this.imageBatch = b.batchSize;
     }
@@ -175,7 +176,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
 
     private record Scores(float[] prob, float[] cos) {}
 
-    /** One matrix product [N x d] x [d x L] and a softmax over labels, in a per-call native scope. */
+    /** One matrix product [N x d] x [d x L] and the family's scoring, in a per-call native scope. */
     private Scores score(float[][] imageEmbeddings) {
         checkOpen();
         int n = imageEmbeddings.length;
@@ -197,7 +198,11 @@ public final class ZeroShotClassifier implements AutoCloseable {
             img = img.div(img.norm(new int[] {1}, true));
             NDArray lab = m.create(labelMatrix, new Shape(labels.size(), dim));
             NDArray cos = img.matMul(lab.transpose());
-            NDArray prob = cos.mul(logitScale).softmax(1);
+            NDArray logits = cos.mul(scoring.logitScale());
+            NDArray prob = switch (scoring.kind()) {
+                case SOFTMAX -> logits.softmax(1);
+                case SIGMOID -> ai.djl.nn.Activation.sigmoid(logits.add(scoring.logitBias()));
+            };
             return new Scores(prob.toFloatArray(), cos.toFloatArray());
         }
     }

@@ -124,6 +124,68 @@ class ZeroShotClassifierTest {
         }
     }
 
+    /** A sigmoid-scored family (SigLIP): each label scores sigmoid(scale * cos + bias) on its own. */
+    @Test
+    void sigmoidScoringFromTheModelSpecScoresEachLabelOnItsOwn() {
+        FakeClipModel m = new FakeClipModel("siglip-fake", "cd".repeat(32), 16, 12, 10f);
+        m.scoring = new ModelSpec.Scoring(ModelSpec.Scoring.Kind.SIGMOID, 10f, -3f);
+        float[][] img = images(m, 3, 11);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            float[][] cos = new float[3][];
+            float[][] prob = c.probabilities(img, cos);
+            double sum = 0;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < LABELS.size(); j++) {
+                    double want = 1 / (1 + Math.exp(-(10.0 * cos[i][j] - 3.0)));
+                    assertEquals(want, prob[i][j], 1e-6);
+                    sum += prob[i][j];
+                }
+            }
+            assertTrue(Math.abs(sum / 3 - 1) > 1e-3, "not a softmax: rows need not sum to 1");
+            Provenance p = c.classifyEmbeddings(img).get(0).provenance();
+            assertEquals(ModelSpec.Scoring.Kind.SIGMOID, p.scoring().kind());
+            assertEquals(-3f, p.scoring().logitBias());
+        }
+    }
+
+    /** Softmax stays the reference formula, bit for bit: softmax(scale * cos) in fp32. */
+    @Test
+    void softmaxScoringIsTheReferenceFormula() {
+        FakeClipModel m = new FakeClipModel("ViT-fake", "ab".repeat(32), 16, 12, 100f);
+        float[][] img = images(m, 2, 5);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            float[][] cos = new float[2][];
+            float[][] prob = c.probabilities(img, cos);
+            for (int i = 0; i < 2; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float x : cos[i]) {
+                    max = Math.max(max, 100f * x);
+                }
+                double z = 0;
+                for (float x : cos[i]) {
+                    z += Math.exp(100f * x - max);
+                }
+                for (int j = 0; j < LABELS.size(); j++) {
+                    assertEquals(Math.exp(100f * cos[i][j] - max) / z, prob[i][j], 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void provenanceIsBuiltFromTheModelInfo() {
+        FakeClipModel m = new FakeClipModel("ViT-fake", "ab".repeat(32), 16, 12, 20f);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            Provenance p = c.provenance();
+            assertEquals(Provenance.of(m.info(), List.of(PromptTemplates.DEFAULT)), p);
+            assertEquals(m.info().spec().image().describe(), p.preprocessing());
+            assertEquals(m.info().vocabularySha256(), p.vocabularySha256());
+            assertEquals(Activation.QUICK_GELU, p.activation());
+            assertEquals(DType.FP32, p.dtype());
+            assertFalse(p.clipkitVersion().isBlank());
+        }
+    }
+
     @Test
     void topKAndMinScoreCutTheRanking() {
         FakeClipModel m = FakeClipModel.small();

@@ -78,6 +78,12 @@ class ClassifyCommandTest {
         assertEquals("ef".repeat(32), j.get("checkpoint_sha256").asText());
         assertEquals("cpu", j.get("device").asText());
         assertEquals("a photo of a {}.", j.get("templates").get(0).asText());
+        assertEquals("ok", j.get("status").asText());
+        assertEquals("softmax", j.get("scoring").asText());
+        assertEquals("fp32", j.get("dtype").asText());
+        assertTrue(j.get("preprocessing").asText().startsWith("size="), j.toString());
+        assertEquals(64, j.get("vocabulary_sha256").asText().length());
+        assertTrue(j.hasNonNull("activation") && j.hasNonNull("clipkit_version"), j.toString());
         JsonNode labels = j.get("labels");
         assertEquals(3, labels.size());
         double sum = 0;

@@ -55,8 +55,17 @@ public final class ResultJson {
     static void provenance(ObjectNode o, Provenance p) {
         o.put("model", p.model());
         o.put("checkpoint_sha256", p.checkpointSha256());
+        o.put("activation", p.activation().cliName());
+        o.put("dtype", p.dtype().name().toLowerCase(java.util.Locale.ROOT));
         o.put("device", p.device());
+        o.put("preprocessing", p.preprocessing());
+        o.put("vocabulary_sha256", p.vocabularySha256());
+        o.put("clipkit_version", p.clipkitVersion());
+        o.put("scoring", p.scoring().kind().name().toLowerCase(java.util.Locale.ROOT));
         o.put("logit_scale", p.logitScale());
+        if (p.scoring().kind() == io.clipkit.ModelSpec.Scoring.Kind.SIGMOID) {
+            o.put("logit_bias", p.scoring().logitBias());
+        }
         ArrayNode t = o.putArray("templates");
         p.templates().forEach(t::add);
     }
