@@ -101,6 +101,32 @@ class ClassifyCommandTest {
         assertTrue(names.containsAll(List.of("cat", "dog", "tabby, striped")));
     }
 
+    /** Issue 9 item 5: results that cannot be written (full disk, closed pipe) end with exit 1 and a message. */
+    @Test
+    void failedWritesToStdoutExitOneWithAMessage() {
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine(m -> m.loader(loader));
+        cl.setOut(new PrintWriter(new java.io.Writer() {
+            @Override
+            public void write(char[] c, int off, int len) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+
+            @Override
+            public void flush() throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+
+            @Override
+            public void close() {}
+        }));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("classify", "--model", ckpt.toString(), "--cache-dir", dir.resolve("cache").toString(),
+                a.toString(), "--labels", "cat,dog", "--json");
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("cannot write the results to standard output"), err.toString());
+    }
+
     @Test
     void tableAndTopK() {
         Run r = run(a.toString(), "--labels", "cat,dog,car", "-k", "2");
