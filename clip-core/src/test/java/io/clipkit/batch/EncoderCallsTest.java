@@ -1,15 +1,13 @@
 package io.clipkit.batch;
 
-import io.clipkit.XmpMode;
-import io.clipkit.TagListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.clipkit.TagListener;
 import io.clipkit.Tagger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,16 +1,14 @@
 package io.clipkit.batch;
 
-import io.clipkit.XmpMode;
-import io.clipkit.TagListener;
-import io.clipkit.image.Sniffer;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.clipkit.Tagger;
+import io.clipkit.TagListener;
+import io.clipkit.XmpMode;
+import io.clipkit.image.Sniffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

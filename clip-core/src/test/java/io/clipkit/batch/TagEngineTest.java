@@ -1,6 +1,5 @@
 package io.clipkit.batch;
 
-import io.clipkit.TagListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipkit.ImageDecodeException;
+import io.clipkit.TagListener;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
 import io.clipkit.Tagger;
