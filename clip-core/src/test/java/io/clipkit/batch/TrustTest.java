@@ -117,6 +117,26 @@ class TrustTest {
         assertEquals(1, tagger(List.of("a", "b")).index(index).build().run(List.of(photos)).ok());
     }
 
+    /** Item 3 across processes: another process holding a POSIX lock on the output makes the run refuse. */
+    @Test
+    void outputLockedByAnotherProcessIsRefused() throws Exception {
+        Images.write(photos.resolve("a.png"), 20, 20, 1);
+        Files.writeString(out, "");
+        Process holder = new ProcessBuilder("/usr/bin/python3", "-c",
+                "import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.lockf(f, fcntl.LOCK_EX)\n"
+                        + "print('locked', flush=True)\ntime.sleep(60)", out.toString()).redirectErrorStream(true).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+            org.junit.jupiter.api.Assumptions.assumeTrue("locked".equals(line), "python3 could not lock: " + line);
+            IOException e = assertThrows(IOException.class, () -> tagger(List.of("a", "b")).build().run(List.of(photos)));
+            assertTrue(e.getMessage().contains("in use by another tagging run"), e.getMessage());
+            assertEquals(0, Files.size(out));
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        assertEquals(1, tagger(List.of("a", "b")).build().run(List.of(photos)).ok(), "free again once the other run ended");
+    }
+
     /** Item 5: records streamed to a writer that fails (closed pipe, full disk) end the run with an error. */
     @Test
     void failedWritesToTheStreamEndTheRun() throws IOException {
