@@ -106,7 +106,8 @@ final class ClassifyCommand implements Callable<Integer> {
                 stages.run(model, classifier, c -> {
                     if (c.error().isPresent()) {
                         failed[0]++;
-                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": " + c.error().get());
+                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": "
+                                + CliNames.cli(c.error().get()));
                         err.flush();
                         return;
                     }

@@ -75,7 +75,7 @@ public final class DecodeStage {
         } else if (need > soloLimitMb) {
             throw new ImageDecodeException(file, String.format(Locale.ROOT,
                     "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
-                            + " (%,d MB); give the JVM a larger heap (-Xmx)",
+                            + " (%,d MB); run with a larger Java heap (-Xmx)",
                     dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb));
         }
         // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.

@@ -31,13 +31,18 @@ public final class ResultJson {
      * (ranked), {@code error} when it failed, then the provenance fields.
      */
     public static String classification(Classification c) {
+        return write(classificationNode(c, c.image().map(Path::toString).orElse(null)));
+    }
+
+    /** The same object as a Jackson tree, with {@code image} as given (e.g. an upload's file name, or null). */
+    public static ObjectNode classificationNode(Classification c, String image) {
         ObjectNode o = MAPPER.createObjectNode();
-        o.put("image", c.image().map(Path::toString).orElse(null));
+        o.put("image", image);
         o.put("status", c.error().isPresent() ? "error" : "ok");
         labels(o, c.labels());
         c.error().ifPresent(e -> o.put("error", e));
         provenance(o, c.provenance());
-        return write(o);
+        return o;
     }
 
     /** The ranked labels as {@code labels: [{label, probability, cosine}]}. */

@@ -150,11 +150,11 @@ public final class ResultLog implements AutoCloseable {
                 List<String> header = cr.next();
                 if (header != null && header.equals(OLD_CSV_HEADER)) {
                     throw new IOException(file + " was written by an older clipkit without the settings of each record,"
-                            + " so it cannot be resumed; start it afresh (force) or write to another file");
+                            + " so it cannot be resumed; choose another output file, or force a fresh start");
                 }
                 if (header == null || !header.equals(CSV_HEADER)) {
-                    throw new IOException(file + " exists but is not a clip tag CSV (header " + header
-                            + "); start it afresh (force) or write to another file");
+                    throw new IOException(file + " exists but is not a clipkit tagging CSV (header " + header
+                            + "); choose another output file, or force a fresh start");
                 }
                 List<String> row;
                 while ((row = cr.next()) != null) {
@@ -187,8 +187,8 @@ public final class ResultLog implements AutoCloseable {
                         n = null;
                     }
                     if (n == null || !n.isObject() || !n.hasNonNull("path") || !n.hasNonNull("status")) {
-                        throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
-                                + " resumable; start it afresh (force) or write to another file");
+                        throw new IOException(file + " line " + (i + 1) + " is not a clipkit tagging record, so the file is not"
+                                + " resumable; choose another output file, or force a fresh start");
                     }
                     addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
                             n.get("status").asText(), RecordSettings.read(n.get("settings")),
@@ -251,7 +251,11 @@ public final class ResultLog implements AutoCloseable {
     }
 
     void write(WorkItem key, TagResult r) throws IOException {
-        out.write(csv ? csvLine(key.key(), r) : ResultJson.tagRecord(r, key.key(), model, settings));
+        try {
+            out.write(csv ? csvLine(key.key(), r) : ResultJson.tagRecord(r, key.key(), model, settings));
+        } catch (IOException e) {
+            throw failed(e);
+        }
     }
 
     private String csvLine(String key, TagResult r) {
@@ -271,11 +275,21 @@ public final class ResultLog implements AutoCloseable {
 
     /** Pushes buffered records to the OS: a killed process loses nothing written before. */
     public void flush() throws IOException {
-        out.flush();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw failed(e);
+        }
         if (out instanceof PrintWriter pw && pw.checkError()) {
             throw new IOException("cannot write the records to the output stream (closed pipe or full disk);"
                     + " records after the last written one are lost");
         }
+    }
+
+    /** A write error names the results file (the OS's "No space left on device" does not). */
+    private IOException failed(IOException e) {
+        return new IOException("cannot write " + (file != null ? file : "the records to the output stream") + ": "
+                + io.clipkit.util.IoReasons.reason(e), e);
     }
 
     @Override
@@ -284,15 +298,27 @@ public final class ResultLog implements AutoCloseable {
             flush();
             return;
         }
+        IOException failure = null;
         try {
             out.flush();
             channel.force(false);
-        } finally {
-            try {
-                lock.release();
-            } finally {
-                out.close();
+        } catch (IOException e) {
+            failure = failed(e);
+        }
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // the channel's close below releases it anyway
+        }
+        try {
+            out.close(); // flushes again: after a failed flush it fails the same way
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = failed(e);
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

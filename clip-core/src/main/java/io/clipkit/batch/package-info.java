@@ -4,11 +4,13 @@
  * frame time): discover ({@code Discovery}) → triage ({@code Triage}: stat, resume, index lookup,
  * sniff, hash) → decode ({@link io.clipkit.batch.DecodeStage}: a memory budget) → encode
  * ({@link io.clipkit.batch.EncodeStage}: the one batching point for images) → rank
- * ({@code LabelRanker}) → sink ({@code TagSink}: records, XMP, index). {@code TagEngine} runs the
- * tagging stages on threads; {@link io.clipkit.batch.ClassifyStages} runs decode, encode and rank for
- * a list of images. {@link io.clipkit.batch.ResultJson} is the one JSON schema of results.
+ * ({@code LabelRanker}) → sink ({@code TagSink}: the resumable, locked results file in JSON Lines or
+ * CSV ({@code ResultLog}, {@code Csv}), the SQLite embedding index ({@code EmbeddingCache}) and XMP
+ * keywords ({@code XmpKeywords})). {@code TagEngine} runs the tagging stages on threads;
+ * {@link io.clipkit.batch.ClassifyStages} runs decode, encode and rank for a list of images.
+ * {@link io.clipkit.batch.ResultJson} is the one JSON schema of results.
  *
  * <p>Internal: public types here are used by clipkit's own modules (the CLI, the server) and may change
- * without notice; applications use the types in {@code io.clipkit}.
+ * without notice; applications use {@link io.clipkit.Tagger} and the other types in {@code io.clipkit}.
  */
 package io.clipkit.batch;
