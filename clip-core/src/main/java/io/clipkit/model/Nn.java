@@ -20,7 +20,22 @@ final class Nn {
 
     /** {@code x @ w^T + b}, as torch.nn.Linear. */
     static NDArray linear(NDArray x, NDArray w, NDArray b) {
-        return Blas.applies(x) ? Blas.linear(x, w, b) : torchLinear(x, w, b);
+        return Blas.applies(x) && !recorded(x, w) ? Blas.linear(x, w, b) : torchLinear(x, w, b);
+    }
+
+    /**
+     * Whether autograd records an operation on these operands (training: an operand requires a
+     * gradient and grad mode is on). Then every operation must be libtorch's (OpenBLAS writes into
+     * tensor memory behind autograd's back), and no input a backward function saved may be
+     * overwritten in place. Inference never has gradients, so its path is unchanged.
+     */
+    static boolean recorded(NDArray a, NDArray b) {
+        return (a.hasGradient() || (b != null && b.hasGradient())) && ai.djl.pytorch.jni.JniUtils.isGradMode();
+    }
+
+    /** {@code a += b}, or {@code a + b} when autograd may have saved {@code a} (LayerNorm saves its input). */
+    static NDArray addi(NDArray a, NDArray b) {
+        return recorded(a, b) ? a.add(b) : a.addi(b);
     }
 
     static NDArray torchLinear(NDArray x, NDArray w, NDArray b) {
@@ -42,7 +57,8 @@ final class Nn {
             return x.getNDArrayInternal().gelu();
         }
         // QuickGELU: x * sigmoid(1.702 x)
-        return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
+        NDArray s = x.mul(1.702f).getNDArrayInternal().sigmoid();
+        return recorded(s, null) ? s.mul(x) : s.muli(x); // sigmoid's backward reads its output
     }
 
     static NDArray conv2d(NDArray x, NDArray w, int stride, int padding) {
@@ -51,8 +67,16 @@ final class Nn {
                 .singletonOrThrow();
     }
 
-    /** BatchNorm in inference mode, with the running statistics. */
+    /**
+     * BatchNorm in inference mode, with the running statistics; in training (autograd recording
+     * the layer's parameters) as torch's {@code train()} mode: batch statistics, running ones
+     * updated in place with momentum 0.1.
+     */
     static NDArray batchNorm(NDArray x, NDArray mean, NDArray var, NDArray gamma, NDArray beta) {
+        if (recorded(gamma, x)) {
+            // DJL hands torch 1 - momentum: 0.9 here is torch's (and open_clip's) 0.1
+            return x.getNDArrayInternal().batchNorm(x, mean, var, gamma, beta, 1, 0.9f, BN_EPS, true).singletonOrThrow();
+        }
         return x.getNDArrayInternal().batchNorm(x, mean, var, gamma, beta, 1, 0.1f, BN_EPS, false).singletonOrThrow();
     }
 

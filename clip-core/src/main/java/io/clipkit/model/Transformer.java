@@ -106,10 +106,21 @@ final class Transformer {
             }
             NDArray rows = m.create(flat);
             NDArray h = Nn.layerNorm(x, ln1W, ln1B);
-            NDArray kv = Nn.linear(h, kvW, kvB) // keys and values at every position
+            NDArray qw = qW;
+            NDArray qb = qB;
+            NDArray kvw = kvW;
+            NDArray kvb = kvB;
+            if (Nn.recorded(inW, null)) {
+                // the views taken at load predate the gradients: take them again, so they lead back to inW
+                qw = inW.get(":" + width);
+                qb = inB.get(":" + width);
+                kvw = inW.get(width + ":");
+                kvb = inB.get(width + ":");
+            }
+            NDArray kv = Nn.linear(h, kvw, kvb) // keys and values at every position
                     .reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
             NDArray hq = Nn.embedding(rows, h.reshape(b * t, width)).reshape(b, 1, width);
-            NDArray q = Nn.heads(Nn.linear(hq, qW, qB), heads);
+            NDArray q = Nn.heads(Nn.linear(hq, qw, qb), heads);
             NDArray mask = null;
             if (causal) {
                 float[] mk = new float[(int) (b * t)];
@@ -124,7 +135,7 @@ final class Transformer {
             NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
             NDArray y = xq.addi(Nn.linear(Nn.merge(a), outW, outB));
             NDArray mlp = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
-            return y.addi(Nn.linear(mlp, projW, projB)).reshape(b, width);
+            return Nn.addi(y, Nn.linear(mlp, projW, projB)).reshape(b, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {
@@ -137,7 +148,7 @@ final class Transformer {
             NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
             NDArray y = x.add(Nn.linear(Nn.merge(a), outW, outB));
             NDArray m = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
-            return y.addi(Nn.linear(m, projW, projB));
+            return Nn.addi(y, Nn.linear(m, projW, projB));
         }
     }
 }
