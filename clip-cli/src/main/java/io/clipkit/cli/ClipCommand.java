@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             ClassifyCommand.class,
             TagCommand.class,
             ModelsCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ClipCommand implements Runnable {
