@@ -85,15 +85,11 @@ public final class Trainer {
                 if (resnetBlocks.size() != 4 || resnetBlocks.stream().anyMatch(b -> b == null || b < 1)) {
                     throw new IllegalArgumentException("a ResNet needs 4 positive block counts, got " + resnetBlocks);
                 }
-                if (visionWidth < 2 || visionWidth % 2 != 0 || visionWidth * 32 < 64) {
+                if (visionWidth < 2 || visionWidth % 2 != 0) { // attention-pool heads: 32 * width / 64
                     throw new IllegalArgumentException("ResNet width must be even and at least 2, got " + visionWidth);
                 }
                 if (imageSize % 32 != 0) {
                     throw new IllegalArgumentException("a ResNet's image size must be a multiple of 32, got " + imageSize);
-                }
-                if (visionWidth * 32 % (visionWidth * 32 / 64) != 0) {
-                    throw new IllegalArgumentException("ResNet width " + visionWidth + " gives attention-pool heads that do not divide "
-                            + visionWidth * 32);
                 }
             }
         }
@@ -283,7 +279,7 @@ public final class Trainer {
         /** Pairs per step (default 64). */
         public Builder batchSize(int batchSize) {
             if (batchSize < 2 || batchSize > 4096) {
-                throw new IllegalArgumentException("training batch size must be in 2..4096 (a contrastive batch needs negatives), got "
+                throw new IllegalArgumentException("batch size must be in 2..4096 for training (a contrastive batch needs negatives), got "
                         + batchSize);
             }
             this.batchSize = batchSize;
@@ -392,7 +388,7 @@ public final class Trainer {
         /** Distinct unreadable images tolerated (skipped) before the run stops (default 100). */
         public Builder maxSkippedImages(int max) {
             if (max < 0) {
-                throw new IllegalArgumentException("max skipped images must be >= 0, got " + max);
+                throw new IllegalArgumentException("maxSkippedImages must be >= 0, got " + max);
             }
             this.maxSkippedImages = max;
             return this;

@@ -213,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
                 b.cacheDir(cacheDir);
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(CliNames.flags(e.getMessage()), e);
+            throw new IllegalArgumentException(flags(e.getMessage()), e);
         }
         Progress progress = new Progress(err, System.console() != null);
         Trainer.Result r;
@@ -226,6 +226,29 @@ public final class TrainCommand implements Callable<Integer> {
                 r.skippedImages() > 0 ? ", " + r.skippedImages() + " unreadable images skipped" : "", r.output());
         err.flush();
         return 0;
+    }
+
+    /** Training's option names in core messages, as this command's flags (then the shared ones). */
+    private static final java.util.Map<String, String> FLAGS = java.util.Map.ofEntries(
+            java.util.Map.entry("learning rate", "--lr"), java.util.Map.entry("weight decay", "--weight-decay"),
+            java.util.Map.entry("warmup", "--warmup"), java.util.Map.entry("steps", "--steps"),
+            java.util.Map.entry("epochs", "--epochs"), java.util.Map.entry("maxSkippedImages", "--max-skipped"),
+            java.util.Map.entry("checkpoint interval", "--checkpoint-every"),
+            java.util.Map.entry("vision width", "--vision-width"), java.util.Map.entry("text width", "--text-width"),
+            java.util.Map.entry("image size", "--image-size"), java.util.Map.entry("patch size", "--patch-size"),
+            java.util.Map.entry("embed dim", "--embed-dim"), java.util.Map.entry("vision layers", "--vision-layers"),
+            java.util.Map.entry("text layers", "--text-layers"), java.util.Map.entry("context length", "--context-length"),
+            java.util.Map.entry("ResNet width", "--vision-width"));
+
+    static String flags(String message) {
+        if (message != null) {
+            for (java.util.Map.Entry<String, String> e : FLAGS.entrySet()) {
+                if (message.startsWith(e.getKey() + " ")) {
+                    return e.getValue() + message.substring(e.getKey().length());
+                }
+            }
+        }
+        return CliNames.flags(message);
     }
 
     private static NewModel defaults() {
