@@ -53,7 +53,7 @@ class TrainCommandTest {
         Path out = dir.resolve("out");
         Run r = run("train", dir.resolve("data").toString(), "-o", out.toString(), "--steps", "2", "--batch-size", "4",
                 "--image-size", "32", "--vision-width", "64", "--vision-layers", "1", "--text-width", "64",
-                "--text-layers", "1", "--context-length", "8", "--embed-dim", "16", "--threads", "1",
+                "--text-layers", "1", "--context-length", "8", "--embed-dim", "16",
                 "--eval", dir.resolve("data").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("trained 2 steps"), r.err());

@@ -56,7 +56,7 @@ class TrainerTest {
 
     static Trainer.Builder tiny(Path out) {
         return Trainer.builder().data(data.resolve("pairs.tsv")).architecture(TINY).output(out).steps(4).batchSize(4)
-                .lr(1e-3).warmup(1).seed(7).threads(1);
+                .lr(1e-3).warmup(1).seed(7); // no threads(): the engine's thread count is process-wide
     }
 
     static List<JsonNode> log(Path out) throws IOException {
@@ -133,6 +133,22 @@ class TrainerTest {
         for (String k : wa.keySet()) {
             assertArrayEquals(wa.get(k).toFloatArray(), wb.get(k).toFloatArray(), k);
         }
+    }
+
+    @Test
+    void fineTunesAHubFolder(@TempDir Path tmp) throws Exception {
+        Path first = tmp.resolve("first");
+        tiny(first).steps(2).train();
+        Path second = tmp.resolve("second");
+        Trainer.Result r = Trainer.builder().data(data.resolve("pairs.tsv")).init(first.toString()).output(second)
+                .steps(2).batchSize(4).lr(1e-3).warmup(0).schedule(Trainer.Schedule.CONSTANT).augment(false).train();
+        assertEquals(2, r.steps());
+        Map<String, TensorData> a = Checkpoint.read(first.resolve("open_clip_model.safetensors")).tensors();
+        Map<String, TensorData> b = Checkpoint.read(second.resolve("open_clip_model.safetensors")).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        assertFalse(java.util.Arrays.equals(a.get("visual.proj").toFloatArray(), b.get("visual.proj").toFloatArray()),
+                "fine-tuning moved the weights");
+        assertEquals(1e-3, log(second).get(0).get("lr").asDouble(), 1e-12, "constant schedule without warm-up");
     }
 
     @Test
