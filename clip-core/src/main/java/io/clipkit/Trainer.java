@@ -349,7 +349,10 @@ public final class Trainer {
             return this;
         }
 
-        /** Engine intra-op threads and image decoding threads; 0 (default) keeps the engine's default. */
+        /**
+         * Engine intra-op threads (libtorch's setting is process-wide) and image decoding threads; 0
+         * (default) keeps the engine's default and decodes on one thread per core.
+         */
         public Builder threads(int threads) {
             this.threads = Checks.threads(threads, true);
             return this;

@@ -115,20 +115,21 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Linear warm-up steps. Default: open_clip's 10000, capped at a tenth of the run.")
     Integer warmup;
 
-    /** The schedule after warm-up, as typed on the command line. */
-    enum ScheduleName {
-        cosine(Trainer.Schedule.COSINE), constant(Trainer.Schedule.CONSTANT);
+    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|constant", converter = ScheduleConverter.class,
+            description = "After warm-up: cosine (to 0 at the last step) or constant. Default: ${DEFAULT-VALUE}.")
+    Trainer.Schedule schedule;
 
-        final Trainer.Schedule schedule;
-
-        ScheduleName(Trainer.Schedule schedule) {
-            this.schedule = schedule;
+    static final class ScheduleConverter implements CommandLine.ITypeConverter<Trainer.Schedule> {
+        @Override
+        public Trainer.Schedule convert(String value) {
+            for (Trainer.Schedule s : Trainer.Schedule.values()) {
+                if (s.name().equalsIgnoreCase(value)) {
+                    return s;
+                }
+            }
+            throw new CommandLine.TypeConversionException("unknown schedule '" + value + "': use cosine or constant");
         }
     }
-
-    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|constant",
-            description = "After warm-up: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    ScheduleName schedule;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
             description = "Seeds data order, augmentation, caption choice and a new model's weights. Default: ${DEFAULT-VALUE}.")
@@ -194,7 +195,7 @@ public final class TrainCommand implements Callable<Integer> {
             } else {
                 b.epochs(length.epochs);
             }
-            b.batchSize(batchSize).lr(lr).weightDecay(weightDecay).schedule(schedule.schedule).seed(seed)
+            b.batchSize(batchSize).lr(lr).weightDecay(weightDecay).schedule(schedule).seed(seed)
                     .shuffle(!noShuffle).augment(!noAugment).lockImage(lockImage).lockText(lockText).threads(threads)
                     .device(device).checkpointEvery(checkpointEvery).resume(resume).maxSkippedImages(maxSkipped);
             if (warmup != null) {

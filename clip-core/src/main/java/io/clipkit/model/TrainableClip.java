@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.clipkit.Activation;
-import io.clipkit.ClipException;
 import io.clipkit.engine.Engines;
 import io.clipkit.model.checkpoint.Checkpoint;
 import io.clipkit.model.checkpoint.TensorData;
@@ -60,7 +59,10 @@ public final class TrainableClip implements AutoCloseable {
             (e.getValue().dtype().isFloating() ? floats : other).put(e.getKey(), e.getValue());
         }
         ModelConfig c = ModelConfig.infer(shapes);
-        Device d = device(device);
+        if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
+            throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
+        }
+        Device d = ModelLoader.device(device);
         NDManager manager = Engines.pytorch().newBaseManager(d);
         try {
             Weights w = new Weights(floats, manager, DataType.FLOAT32);
@@ -85,21 +87,6 @@ public final class TrainableClip implements AutoCloseable {
             manager.close();
             throw e;
         }
-    }
-
-    private static Device device(String name) {
-        if (name == null || name.equals("cpu")) {
-            return Device.cpu();
-        }
-        if (!name.matches("gpu(:\\d+)?")) {
-            throw new IllegalArgumentException("bad device '" + name + "': use cpu, gpu or gpu:N");
-        }
-        int id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
-        int gpus = Engines.pytorch().getGpuCount();
-        if (id >= gpus) {
-            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found)");
-        }
-        return Device.gpu(id);
     }
 
     /** Every floating-point tensor the towers use, by state-dict key (parameters and BatchNorm statistics). */

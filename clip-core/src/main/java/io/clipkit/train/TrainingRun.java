@@ -127,7 +127,7 @@ public final class TrainingRun {
                 stream.restoreSkipped(skipped);
                 state.path("evaluations").forEach(n -> evaluations.add(new Trainer.Evaluation(n.get("epoch").asInt(),
                         n.get("step").asInt(), n.get("images").asInt(), n.get("labels").asInt(), n.get("top1").asDouble())));
-                restoreOptimizer(session.optimizer(), resumeFrom.resolve(OPTIMIZER), step);
+                restoreOptimizer(session.optimizer(), resumeFrom.resolve(OPTIMIZER), state.get("optimizer_steps").asLong());
                 truncateLog(out.resolve(LOG), step);
                 s.listener().onNotice("resumed from " + resumeFrom + " at step " + step);
             }
@@ -306,7 +306,7 @@ public final class TrainingRun {
         return dir;
     }
 
-    private static void restoreOptimizer(AdamW opt, Path file, int step) throws IOException {
+    private static void restoreOptimizer(AdamW opt, Path file, long step) throws IOException {
         Checkpoint c = Checkpoint.read(file);
         Map<String, TensorData> t = c.tensors();
         for (AdamW.Slot slot : opt.slots()) {
