@@ -274,11 +274,17 @@ public interface ClipModel extends AutoCloseable {
             ModelOptions.Builder o = ModelOptions.builder()
                     .name(name.isEmpty() ? resolvedName : name)
                     .device(device).dtype(dtype).threads(threads).batchSize(batchSize)
-                    .activation(activation != null ? activation : registryActivation.orElse(Activation.QUICK_GELU));
+                    .activation(activation != null ? activation
+                            : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));
             if (vocab != null) {
                 o.vocabulary(vocab);
             }
             return loader.load(file, o.build());
+        }
+
+        /** What a transformers or open_clip folder's config states, else QuickGELU (OpenAI's files do not record it). */
+        private static Activation configActivation(Path file) throws IOException {
+            return io.clipkit.model.hub.ModelFolder.of(file).activation().orElse(Activation.QUICK_GELU);
         }
     }
 }

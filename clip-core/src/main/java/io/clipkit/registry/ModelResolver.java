@@ -26,8 +26,8 @@ import java.util.function.Consumer;
 public final class ModelResolver {
     /** Default model for the CLI and examples. */
     public static final String DEFAULT_MODEL = "ViT-B-32";
-    /** Checkpoint file endings looked for in a model folder. */
-    static final List<String> CHECKPOINT_ENDINGS = List.of(".pt", ".pth", ".bin", ".safetensors", ".ckpt");
+    /** Checkpoint file endings that make a name look like a path. */
+    static final List<String> CHECKPOINT_ENDINGS = io.clipkit.model.hub.ModelFolder.CHECKPOINT_ENDINGS;
 
     /**
      * A model ready to load.
@@ -113,8 +113,11 @@ public final class ModelResolver {
             throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (" + registry.names()
                     + "; see 'clip models list') nor an existing file or folder");
         }
-        Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
-        return new Resolved(checkpoint.getFileName().toString(), checkpoint,
+        // The one folder policy (ModelFolder): a plain folder resolves to its single checkpoint file,
+        // a transformers or open_clip folder stays a folder (the loader reads its configs and shards).
+        io.clipkit.model.hub.ModelFolder folder = io.clipkit.model.hub.ModelFolder.of(asPath);
+        Path checkpoint = folder.layout() == io.clipkit.model.hub.ModelFolder.Layout.CHECKPOINT ? folder.weights().get(0) : asPath;
+        return new Resolved(checkpoint.toAbsolutePath().getFileName().toString(), checkpoint,
                 ClipHome.findVocabulary(vocab, checkpoint).orElse(null), Optional.empty(), Optional.empty());
     }
 
@@ -131,28 +134,6 @@ public final class ModelResolver {
                     + ". To use it offline, download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256()
                     + ") to " + cachedPath(e) + " (or pull it when online); or load a checkpoint file you have", ex);
         }
-    }
-
-    /** The single checkpoint in a folder. */
-    static Path checkpointIn(Path dir) throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (Files.isRegularFile(p) && CHECKPOINT_ENDINGS.stream().anyMatch(n::endsWith)) {
-                    found.add(p);
-                }
-            }
-        }
-        if (found.size() == 1) {
-            return found.get(0);
-        }
-        if (found.isEmpty()) {
-            throw new FileNotFoundException("no checkpoint (" + String.join(", ", CHECKPOINT_ENDINGS) + ") in folder " + dir);
-        }
-        found.sort(null);
-        throw new IllegalArgumentException("folder " + dir + " holds " + found.size() + " checkpoints (" + found
-                + "); pass one of them with --model");
     }
 
     private static boolean looksLikePath(String m) {

@@ -120,7 +120,7 @@ public final class BpeTokenizer implements ClipTokenizer {
      *
      * @throws IOException naming {@code source} if a merge line is malformed or a needed symbol is missing
      */
-    public static ClipTokenizer fromVocabulary(Map<String, Integer> vocab, List<String> mergeLines, String source)
+    public static BpeTokenizer fromVocabulary(Map<String, Integer> vocab, List<String> mergeLines, String source)
             throws IOException {
         int size = 0;
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
