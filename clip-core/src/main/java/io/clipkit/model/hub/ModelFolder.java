@@ -94,9 +94,8 @@ public final class ModelFolder {
     /**
      * Inspects a checkpoint file or model folder (reads only the small config files).
      *
-     * @throws IOException naming the file if the path is missing, a config is not JSON, or a weights
-     *     file named by the folder is absent
-     * @throws IllegalArgumentException if a plain folder holds several checkpoints (naming them)
+     * @throws IOException naming the file if the path is missing, a config is not JSON, a weights
+     *     file named by the folder is absent, or a plain folder holds several checkpoints (naming them)
      * @throws ClipException if a config names a model clipkit does not support
      */
     public static ModelFolder of(Path path) throws IOException {
@@ -174,11 +173,11 @@ public final class ModelFolder {
         }
         found.sort(null);
         if (found.isEmpty()) {
-            throw new FileNotFoundException("no checkpoint (" + String.join(", ", CHECKPOINT_ENDINGS) + "), config.json "
+            throw new FileNotFoundException("no checkpoint file (" + String.join(", ", CHECKPOINT_ENDINGS) + "), config.json "
                     + "or open_clip_config.json in folder " + dir);
         }
         if (found.size() > 1) {
-            throw new IllegalArgumentException("folder " + dir + " holds " + found.size() + " checkpoints ("
+            throw new IOException("folder " + dir + " holds " + found.size() + " checkpoints ("
                     + found.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "))
                     + ") and no config.json or open_clip_config.json saying which to use; pass one of the files as the model");
         }

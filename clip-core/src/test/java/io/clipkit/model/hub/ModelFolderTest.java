@@ -133,7 +133,7 @@ class ModelFolderTest {
         Path d = Files.createDirectories(tmp.resolve("two"));
         Files.write(d.resolve("a.safetensors"), new byte[] {1});
         Files.write(d.resolve("b.pt"), new byte[] {2});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFolder.of(d));
+        IOException e = assertThrows(IOException.class, () -> ModelFolder.of(d));
         assertTrue(e.getMessage().contains("a.safetensors, b.pt") && e.getMessage().contains("pass one of the files"), e.getMessage());
         Files.delete(d.resolve("b.pt"));
         assertEquals(d.resolve("a.safetensors"), ModelFolder.of(d).weights().get(0));
