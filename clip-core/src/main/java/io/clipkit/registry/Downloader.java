@@ -322,8 +322,9 @@ public final class Downloader {
                     if (idle > readTimeout.toNanos()) {
                         sink.abort();
                         future.cancel(true);
-                        throw new IOException("timed out: no data from " + url + " for " + readTimeout.toSeconds()
-                                + " s" + (sink.received > 0 ? " after " + sink.received + " bytes" : ""));
+                        throw new IOException("timed out: no data from " + url + " for "
+                                + (readTimeout.toMillis() < 1000 ? readTimeout.toMillis() + " ms" : readTimeout.toSeconds() + " s")
+                                + (sink.received > 0 ? " after " + sink.received + " bytes" : ""));
                     }
                 }
             }
