@@ -209,6 +209,7 @@ final class ModelsCommand implements Runnable {
                 boolean removed = Files.deleteIfExists(f);
                 boolean part = Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".part"));
                 Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".lock"));
+                removed |= r.removeCompanions(e); // a hub folder's other files and the download records
                 if (removed || part) {
                     out.println(e.name() + ": removed " + (removed ? f : f + ".part"));
                 } else {
@@ -282,8 +283,12 @@ final class ModelsCommand implements Runnable {
         /** What was found in the folder and where each setting came from (given, config, registry, default). */
         static void printFound(PrintWriter out, ModelInfo i, io.clipkit.model.hub.ModelFolder f, boolean activationGiven,
                                boolean registry) {
-            for (String line : f.describe()) {
-                out.println(line);
+            for (java.util.Map.Entry<String, String> line : f.describe()) {
+                if (line.getKey().isEmpty()) {
+                    out.println(" ".repeat(LABEL_WIDTH) + line.getValue());
+                } else {
+                    row(out, line.getKey(), line.getValue());
+                }
             }
             String from;
             if (activationGiven) {
@@ -295,11 +300,11 @@ final class ModelsCommand implements Runnable {
             } else {
                 from = "defaulted: OpenAI-style checkpoints do not record it; pass --activation gelu for a GELU model";
             }
-            out.println("activation from:  " + from);
+            row(out, "activation from", from);
             io.clipkit.ModelSpec s = i.spec();
-            out.println("family:           " + s.family());
-            out.println("image pipeline:   " + s.image().describe());
-            out.println("tokens:           start " + s.text().startId() + ", end " + s.text().endId() + ", pad " + s.text().padId()
+            row(out, "family", s.family());
+            row(out, "image pipeline", s.image().describe());
+            row(out, "tokens", "start " + s.text().startId() + ", end " + s.text().endId() + ", pad " + s.text().padId()
                     + " (vocabulary sha256 " + i.vocabularySha256() + ")");
         }
 

@@ -191,16 +191,16 @@ class ModelsCommandTest {
         Path folder = TestFiles.fixture("hub/hf-bin-gelu-bilinear");
         Run r = run("models", "info", folder.toString(), "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("layout:           transformers CLIPModel folder"), r.out);
-        assertTrue(r.out.contains("weights:          pytorch_model.bin"), r.out);
-        assertTrue(r.out.contains("tokenizer:        vocab.json + merges.txt"), r.out);
-        assertTrue(r.out.contains("activation:       gelu") && r.out.contains("inferred from config.json text_config.hidden_act"), r.out);
+        assertTrue(r.out.contains("layout:            transformers CLIPModel folder"), r.out);
+        assertTrue(r.out.contains("weights:           pytorch_model.bin"), r.out);
+        assertTrue(r.out.contains("tokenizer:         vocab.json + merges.txt"), r.out);
+        assertTrue(r.out.contains("activation:        gelu") && r.out.contains("inferred from config.json text_config.hidden_act"), r.out);
         assertTrue(r.out.contains("interpolation=bilinear") && r.out.contains("crop=floor") && r.out.contains("rgb=first"), r.out);
-        assertTrue(r.out.contains("preprocessing:    from preprocessor_config.json"), r.out);
+        assertTrue(r.out.contains("preprocessing:     from preprocessor_config.json"), r.out);
         Run given = run("models", "info", folder.toString(), "--activation", "quick-gelu", "--cache-dir", cache.toString());
-        assertTrue(given.out.contains("activation from:  given (--activation)"), given.out);
+        assertTrue(given.out.contains("activation from:   given (--activation)"), given.out);
         Run plain = run("models", "info", TestFiles.fixture("models/vit-p32-r64/model.pt").toString(), "--cache-dir", cache.toString());
-        assertTrue(plain.out.contains("activation from:  defaulted"), plain.out);
+        assertTrue(plain.out.contains("activation from:   defaulted"), plain.out);
         assertTrue(requests.isEmpty(), "nothing is downloaded");
     }
 

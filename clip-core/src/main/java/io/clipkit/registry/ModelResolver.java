@@ -129,6 +129,33 @@ public final class ModelResolver {
         return Files.isRegularFile(rec) ? Files.readString(rec).strip() : null;
     }
 
+    /**
+     * Removes what the cache holds for an entry besides its weights file: the other files of a hub
+     * folder, every file's {@code .part}, {@code .lock} and {@code .sha256} record, and the name's
+     * folder once empty. Returns whether anything was removed.
+     */
+    public boolean removeCompanions(ModelRegistry.Entry e) throws IOException {
+        boolean any = false;
+        Path dir = folderOf(e);
+        for (ModelRegistry.FileRef f : e.files()) {
+            Path p = dir.resolve(f.file());
+            if (!f.file().equals(e.file())) {
+                any |= Files.deleteIfExists(p);
+            }
+            for (String suffix : List.of(".part", ".lock", ".sha256")) {
+                any |= Files.deleteIfExists(p.resolveSibling(p.getFileName() + suffix));
+            }
+        }
+        if (Files.isDirectory(dir)) {
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
+        }
+        return any;
+    }
+
     /** The SHA-256 record written beside a file verified at download. */
     static Path recordOf(Path file) {
         return file.resolveSibling(file.getFileName() + ".sha256");

@@ -128,6 +128,10 @@ class HubPullTest {
                 assertEquals("open_clip", m.info().spec().family());
                 assertEquals(r.expectedSha256(e), m.info().checkpointSha256());
             }
+            // removing: the weights (as clip models rm does), then everything else of the folder
+            Files.delete(r.cachedPath(e));
+            assertTrue(r.removeCompanions(e));
+            assertFalse(Files.exists(model), "the name's folder is gone");
         }
     }
 

@@ -397,25 +397,25 @@ public final class ModelFolder {
     }
 
     /**
-     * What was found, one line per fact (layout, files read and ignored, tokenizer, where the
-     * activation and the preprocessing come from), for {@code clip models info}.
+     * What was found, one {label, value} pair per fact (layout, files read and ignored, tokenizer,
+     * where the preprocessing comes from), for {@code clip models info}; an empty label continues the
+     * line above.
      */
-    public List<String> describe() {
-        List<String> out = new ArrayList<>();
-        out.add("layout:           " + layout.description()
-                + (layout == Layout.CHECKPOINT ? "" : " (" + root.toAbsolutePath() + ")"));
-        out.add("weights:          " + names(weights));
+    public List<Map.Entry<String, String>> describe() {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        out.add(Map.entry("layout", layout.description() + (layout == Layout.CHECKPOINT ? "" : " (" + root.toAbsolutePath() + ")")));
+        out.add(Map.entry("weights", names(weights)));
         for (String n : notes) {
-            out.add("                  " + n);
+            out.add(Map.entry("", n));
         }
         if (layout == Layout.TRANSFORMERS) {
-            out.add("tokenizer:        " + (tokenizerFiles.isEmpty() ? "CLIP's bundled vocabulary (no vocab.json/merges.txt/tokenizer.json)"
-                    : names(tokenizerFiles)));
+            out.add(Map.entry("tokenizer", tokenizerFiles.isEmpty()
+                    ? "CLIP's bundled vocabulary (no vocab.json/merges.txt/tokenizer.json)" : names(tokenizerFiles)));
         } else if (layout == Layout.OPEN_CLIP) {
-            out.add("tokenizer:        CLIP's vocabulary (open_clip folders ship none)");
+            out.add(Map.entry("tokenizer", "CLIP's vocabulary (open_clip folders ship none)"));
         }
         if (settings != null) {
-            out.add("preprocessing:    from " + settings.imageFrom());
+            out.add(Map.entry("preprocessing", "from " + settings.imageFrom()));
         }
         return out;
     }
