@@ -64,11 +64,17 @@ public final class DecodeOptionsMixin {
         return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels);
     }
 
+    /** A builder of the model's image pipeline (its family's spec: size, resize, filter, mean/std) with these options. */
+    public ImagePreprocessor.Builder builder(ClipModel model) {
+        check();
+        return ImagePreprocessor.builder().spec(model.info().spec().image()).exifRotate(exifRotate()).maxPixels(maxPixels);
+    }
+
     /** The model's image pipeline with these options, giving up on an image after {@code --decode-timeout}. */
     public ImagePreprocessor preprocessor(ClipModel model) {
         check();
         ImagePreprocessor p = exifRotate() && maxPixels == ImagePreprocessor.DEFAULT_MAX_PIXELS
-                ? model.preprocessor() : builder(model.info().imageResolution()).build();
+                ? model.preprocessor() : builder(model).build();
         return new Timed(p, decodeTimeout());
     }
 

@@ -120,8 +120,11 @@ final class TagCommand implements Callable<Integer> {
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
-            ImagePreprocessor pre = decode.builder(size).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
+            ImagePreprocessor pre = decode.builder(m).build();
+            // OpenAI's pipeline keeps its key (existing indexes stay valid); other families add their spec
+            String key = "size=" + size + ";exif=" + decode.exifRotate()
+                    + (m.info().spec().family().equals("openai") ? "" : ";" + m.info().spec().image().describe());
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, key)
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .decodeTimeout(decode.decodeTimeout());
