@@ -64,10 +64,9 @@ public final class DecodeOptionsMixin {
         return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels);
     }
 
-    /** A builder of the model's image pipeline (its family's spec: size, resize, filter, mean/std) with these options. */
+    /** A builder for the model's image spec (size, resize, mean/std) with these options (for {@code tag}). */
     public ImagePreprocessor.Builder builder(ClipModel model) {
-        check();
-        return ImagePreprocessor.builder().spec(model.info().spec().image()).exifRotate(exifRotate()).maxPixels(maxPixels);
+        return builder(model.info().imageResolution()).spec(model.info().spec().image());
     }
 
     /** The model's image pipeline with these options, giving up on an image after {@code --decode-timeout}. */

@@ -113,7 +113,7 @@ public final class ModelResolver {
         if (Downloader.sha256(old).equalsIgnoreCase(e.sha256())) {
             Files.createDirectories(target.getParent());
             Files.move(old, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            notices.accept("clip: moved " + old + " to " + target + " (one cache folder per model name)");
+            notices.accept("moved " + old + " to " + target + " (one cache folder per model name)");
         }
     }
 
@@ -186,7 +186,7 @@ public final class ModelResolver {
                     throw new IOException(e.name() + " is not in the cache (" + target + ") and downloads are off; "
                             + "download " + describeFiles(e) + " into " + folderOf(e));
                 }
-                notices.accept("clip: " + e.name() + " is not in the cache; downloading it once (" + describeSize(e)
+                notices.accept(e.name() + " is not in the cache; downloading it once (" + describeSize(e)
                         + ") from " + (e.folder() ? e.files().size() + " files at " + parentUrl(e) : e.url()) + " into " + folderOf(e));
                 pullOrExplain(e);
             }
@@ -197,8 +197,8 @@ public final class ModelResolver {
             if (looksLikePath(m)) {
                 throw new IllegalArgumentException("model file " + m + " does not exist");
             }
-            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (" + registry.names()
-                    + "; see 'clip models list') nor an existing file or folder");
+            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (known: " + registry.names()
+                    + ") nor an existing file or folder");
         }
         // The one folder policy (ModelFolder): a plain folder resolves to its single checkpoint file,
         // a transformers or open_clip folder stays a folder (the loader reads its configs and shards).
@@ -241,6 +241,13 @@ public final class ModelResolver {
     private void pullOrExplain(ModelRegistry.Entry e) throws IOException {
         try {
             pull(e);
+        } catch (Downloader.ChecksumMismatchException ex) {
+            // The server answered, with other bytes: offline advice would not help.
+            String mirror = ModelRegistry.baseUrlOverride();
+            throw new IOException(e.name() + " is not in the cache, and the server sent a different file: " + ex.getMessage()
+                    + (mirror != null && e.builtIn() ? " (the mirror " + mirror + " set by " + ModelRegistry.BASE_URL_ENV
+                            + " or " + ModelRegistry.BASE_URL_PROPERTY + " serves another file at this path)"
+                            : " (the URL may serve a newer file than the registry entry names)"), ex);
         } catch (IOException ex) {
             throw new IOException(e.name() + " is not in the cache and could not be downloaded: " + ex.getMessage()
                     + ". To use it offline, download " + describeFiles(e) + " into " + folderOf(e)

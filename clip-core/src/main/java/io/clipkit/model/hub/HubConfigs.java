@@ -61,11 +61,10 @@ final class HubConfigs {
                     ? ". SigLIP uses a sigmoid loss and another tokenizer, which clipkit does not implement yet" : "")
                     + (type.startsWith("clip_") ? ". This folder holds only one tower; use the full CLIPModel folder" : ""));
         }
-        if (!c.path("text_config").isObject() || !c.path("vision_config").isObject()) {
-            // transformers fills both from defaults; so do we, but say nothing is silently guessed in errors below
-            if (c.has("text_config") && !c.path("text_config").isObject()
-                    || c.has("vision_config") && !c.path("vision_config").isObject()) {
-                throw new ClipException(config + ": text_config and vision_config must be JSON objects");
+        for (String tower : List.of("text_config", "vision_config")) {
+            // absent: transformers' defaults apply (as below); present, it must be an object
+            if (c.has(tower) && !c.get(tower).isObject() && !c.get(tower).isNull()) {
+                throw new ClipException(config + ": " + tower + " must be a JSON object, got " + c.get(tower));
             }
         }
         return c;
