@@ -1,6 +1,10 @@
 package io.clipkit.registry;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
