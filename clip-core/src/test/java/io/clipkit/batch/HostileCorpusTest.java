@@ -217,10 +217,10 @@ class HostileCorpusTest {
                 byte[] bytes = Files.readAllBytes(f);
                 if (r.get("status").asText().equals("error")) {
                     io.clipkit.ImageDecodeException e = org.junit.jupiter.api.Assertions.assertThrows(
-                            io.clipkit.ImageDecodeException.class, () -> DecodeStage.preprocess(pre, bytes, f.toString()), f.toString());
+                            io.clipkit.ImageDecodeException.class, () -> ByteTriage.preprocess(pre, bytes, f.toString()), f.toString());
                     assertEquals(r.get("error").asText(), e.reason(), f.toString());
                 } else {
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(pre.preprocess(f), DecodeStage.preprocess(pre, bytes, f.toString()),
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(pre.preprocess(f), ByteTriage.preprocess(pre, bytes, f.toString()),
                             f.toString());
                 }
                 compared++;

@@ -6,7 +6,7 @@ import io.clipkit.ImageDecodeException;
 import io.clipkit.LabelScore;
 import io.clipkit.ModelInfo;
 import io.clipkit.ZeroShotClassifier;
-import io.clipkit.batch.DecodeStage;
+import io.clipkit.batch.ByteTriage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,14 +153,14 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
             e.fail("error", "no such file");
             return e;
         } catch (IOException | RuntimeException | OutOfMemoryError ex) {
-            e.fail("error", DecodeStage.reason(ex));
+            e.fail("error", ByteTriage.reason(ex));
             return e;
         }
         if (bytes == null) {
             return e; // skipped: the reason is set
         }
         try {
-            e.chw = DecodeStage.preprocess(model.preprocessor(), bytes, e.path);
+            e.chw = ByteTriage.preprocess(model.preprocessor(), bytes, e.path);
         } catch (ImageDecodeException ex) {
             e.fail("error", ex.reason());
         }

@@ -4,7 +4,7 @@ import io.clipkit.DType;
 import io.clipkit.Labels;
 import io.clipkit.PromptTemplates;
 import io.clipkit.ZeroShotClassifier;
-import io.clipkit.batch.DecodeStage;
+import io.clipkit.batch.ByteTriage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,7 +143,7 @@ public final class SparkTagger {
             RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
             while (it.hasNext()) {
                 LocatedFileStatus f = it.next();
-                if (DecodeStage.isImageName(f.getPath().getName())) {
+                if (ByteTriage.isImageName(f.getPath().getName())) {
                     rows.add(listed(f));
                 }
             }

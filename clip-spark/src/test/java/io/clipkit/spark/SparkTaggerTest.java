@@ -79,14 +79,14 @@ class SparkTaggerTest {
         Path index = dir.resolve("index.sqlite");
         try (ClipModel m = ClipModel.builder().path(checkpoint).load()) {
             Tagger.builder(m).labels(LABELS).topK(TOP_K).recursive(true).batchSize(4).index(index).build()
-                    .run(List.of(images), new Tagger.Listener() {
+                    .run(List.of(images), new io.clipkit.TagListener() {
                         @Override
                         public void result(TagResult r) {
                             tagged.put(r.path().getFileName().toString(), r);
                         }
                     });
             try (EmbeddingCache c = EmbeddingCache.open(index, m.info().checkpointSha256(), m.info().name(),
-                    m.info().embedDim(), "size=" + m.info().imageResolution() + ";exif=true")) {
+                    m.info().embedDim(), io.clipkit.batch.PreprocessingKey.of(m, m.info().imageResolution(), true))) {
                 for (TagResult r : tagged.values()) {
                     if (r.status() == TagResult.Status.OK) {
                         String abs = r.path().toAbsolutePath().normalize().toString();
@@ -187,7 +187,7 @@ class SparkTaggerTest {
             assertFalse(t.error().isBlank(), n);
         }
         assertEquals("empty file (0 bytes)", tagged.get("empty.jpg").error());
-        assertEquals("not an image: the file is text", tagged.get("notes.jpg").error());
+        assertEquals("not a recognized image: the file is text", tagged.get("notes.jpg").error());
         assertEquals("not an image: the file is an HTML document", tagged.get("page.png").error());
         assertFalse(tagged.containsKey("readme.txt"));
     }
