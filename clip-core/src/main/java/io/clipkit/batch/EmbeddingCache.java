@@ -36,7 +36,7 @@ public final class EmbeddingCache implements AutoCloseable {
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.ISO_8859_1);
 
     /** One image's entry. */
-    record Entry(String path, long size, String mtime, byte[] hash, float[] vector) {}
+    public record Entry(String path, long size, String mtime, byte[] hash, float[] vector) {}
 
     private final Path file;
     private final Connection conn;
@@ -67,6 +67,25 @@ public final class EmbeddingCache implements AutoCloseable {
      */
     public static EmbeddingCache open(Path file, String modelSha256, String modelName, int dim, String preprocessing)
             throws IOException {
+        return open(file, modelSha256, modelName, dim, preprocessing, false);
+    }
+
+    /**
+     * Opens an index that must already exist (for readers such as search: a missing file is an
+     * error, never created).
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no file
+     */
+    public static EmbeddingCache openExisting(Path file, String modelSha256, String modelName, int dim, String preprocessing)
+            throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no embedding index here");
+        }
+        return open(file, modelSha256, modelName, dim, preprocessing, true);
+    }
+
+    private static EmbeddingCache open(Path file, String modelSha256, String modelName, int dim, String preprocessing,
+            boolean mustExist) throws IOException {
         boolean exists = Files.exists(file);
         if (exists) {
             verifyExisting(file, modelSha256, dim, preprocessing);
@@ -77,12 +96,15 @@ public final class EmbeddingCache implements AutoCloseable {
             }
         }
         try {
-            Connection c = connect(file, false);
+            // A reader (mustExist) opens read-only: searching an index never changes it.
+            Connection c = connect(file, mustExist);
             try {
                 try (Statement s = c.createStatement()) {
                     s.execute("PRAGMA busy_timeout = 30000");
-                    s.execute("PRAGMA journal_mode = WAL");
-                    s.execute("PRAGMA synchronous = NORMAL");
+                    if (!mustExist) {
+                        s.execute("PRAGMA journal_mode = WAL");
+                        s.execute("PRAGMA synchronous = NORMAL");
+                    }
                 }
                 if (!exists) {
                     c.setAutoCommit(false);
@@ -102,6 +124,9 @@ public final class EmbeddingCache implements AutoCloseable {
                     }
                     c.commit();
                 }
+                if (!mustExist) {
+                    generationTriggers(c);
+                }
                 c.setAutoCommit(true);
                 return new EmbeddingCache(file, c, dim);
             } catch (SQLException e) {
@@ -120,8 +145,51 @@ public final class EmbeddingCache implements AutoCloseable {
         return DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
     }
 
+    /**
+     * Every change to the path table bumps {@code meta.generation}, so a derived structure (the
+     * approximate search graph) can tell whether it is still current without a scan. Added to
+     * older files on their first writable open; a file without it simply has no generation.
+     */
+    private static void generationTriggers(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String event : List.of("INSERT", "UPDATE", "DELETE")) {
+                s.execute("CREATE TRIGGER IF NOT EXISTS clipkit_generation_" + event.toLowerCase(java.util.Locale.ROOT)
+                        + " AFTER " + event + " ON files BEGIN INSERT OR REPLACE INTO meta(key, value) VALUES ('generation',"
+                        + " CAST(COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0') AS INTEGER) + 1); END");
+            }
+        }
+    }
+
+    /**
+     * The metadata of an existing index (format, model name and SHA-256, dim, preprocessing),
+     * read without changing the file.
+     *
+     * @throws IOException if the file is missing, not a clipkit index or corrupt
+     */
+    public static Map<String, String> readMeta(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no embedding index here");
+        }
+        return checkedMeta(file);
+    }
+
     private static void verifyExisting(Path file, String modelSha256, int dim, String preprocessing) throws IOException {
-        String untouched = "; it was left untouched (pass another --index, or move it away yourself)";
+        String untouched = UNTOUCHED;
+        Map<String, String> meta = checkedMeta(file);
+        if (!modelSha256.equals(meta.get("model_sha256"))) {
+            throw new IOException("embedding index " + file + " holds embeddings of model " + meta.get("model_name") + " (sha256 "
+                    + meta.get("model_sha256") + "), not of this model (sha256 " + modelSha256 + ")" + untouched);
+        }
+        if (!Integer.toString(dim).equals(meta.get("dim")) || !preprocessing.equals(meta.get("preprocessing"))) {
+            throw new IOException("embedding index " + file + " was made with other settings (dim " + meta.get("dim") + ", "
+                    + meta.get("preprocessing") + "; now dim " + dim + ", " + preprocessing + ")" + untouched);
+        }
+    }
+
+    private static final String UNTOUCHED = "; it was left untouched (pass another --index, or move it away yourself)";
+
+    private static Map<String, String> checkedMeta(Path file) throws IOException {
+        String untouched = UNTOUCHED;
         if (!Files.isRegularFile(file)) {
             throw new IOException("embedding index " + file + " is not a regular file" + untouched);
         }
@@ -163,14 +231,7 @@ public final class EmbeddingCache implements AutoCloseable {
             throw new IOException("embedding index " + file + " has version " + meta.get("version") + ", this clipkit reads "
                     + VERSION + untouched);
         }
-        if (!modelSha256.equals(meta.get("model_sha256"))) {
-            throw new IOException("embedding index " + file + " holds embeddings of model " + meta.get("model_name") + " (sha256 "
-                    + meta.get("model_sha256") + "), not of this model (sha256 " + modelSha256 + ")" + untouched);
-        }
-        if (!Integer.toString(dim).equals(meta.get("dim")) || !preprocessing.equals(meta.get("preprocessing"))) {
-            throw new IOException("embedding index " + file + " was made with other settings (dim " + meta.get("dim") + ", "
-                    + meta.get("preprocessing") + "; now dim " + dim + ", " + preprocessing + ")" + untouched);
-        }
+        return meta;
     }
 
     public Path file() {
@@ -235,6 +296,106 @@ public final class EmbeddingCache implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw failure(e);
+        }
+    }
+
+    /** One row of the path table with its vector, as {@link #scan} hands it out. */
+    public interface RowConsumer {
+        void accept(String path, long size, String mtime, byte[] hash, float[] vector) throws IOException;
+    }
+
+    /**
+     * Hands every indexed path with its vector to {@code consumer}, in path order. Each vector is a
+     * fresh array. Holds the index's lock for the whole scan (writers wait).
+     */
+    public synchronized void scan(RowConsumer consumer) throws IOException {
+        try (Statement s = conn.createStatement();
+                ResultSet rs = s.executeQuery("SELECT f.path, f.size, f.mtime, f.hash, e.vector FROM files f"
+                        + " JOIN embeddings e ON e.hash = f.hash ORDER BY f.path")) {
+            while (rs.next()) {
+                consumer.accept(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getBytes(4), decode(rs.getBytes(5)));
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Hands every indexed path to {@code consumer} (no vectors read). */
+    public synchronized void scanPaths(java.util.function.Consumer<String> consumer) throws IOException {
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT path FROM files")) {
+            while (rs.next()) {
+                consumer.accept(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The vector stored for a path, whatever its size and mtime, or null. */
+    public synchronized float[] byPathOnly(String path) throws IOException {
+        try (PreparedStatement p = conn.prepareStatement("SELECT e.vector FROM files f JOIN embeddings e ON e.hash = f.hash"
+                + " WHERE f.path = ?")) {
+            p.setString(1, path);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? decode(rs.getBytes(1)) : null;
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Removes these paths, then every vector no path refers to any more, in one transaction.
+     *
+     * @return the number of paths removed
+     */
+    public synchronized int removePaths(java.util.Collection<String> paths) throws IOException {
+        try {
+            conn.setAutoCommit(false);
+            try (PreparedStatement p = conn.prepareStatement("DELETE FROM files WHERE path = ?");
+                    Statement s = conn.createStatement()) {
+                int n = 0;
+                for (String path : paths) {
+                    p.setString(1, path);
+                    n += p.executeUpdate();
+                }
+                s.executeUpdate("DELETE FROM embeddings WHERE hash NOT IN (SELECT hash FROM files)");
+                conn.commit();
+                return n;
+            } catch (SQLException | RuntimeException ex) {
+                conn.rollback();
+                throw ex;
+            } finally {
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Number of indexed paths (several paths may share one vector). */
+    public synchronized long paths() throws IOException {
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM files")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The change counter of the path table (-1 if this file predates it and was never opened for writing). */
+    public synchronized long generation() throws IOException {
+        try (Statement s = conn.createStatement();
+                ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'generation'")) {
+            if (!rs.next()) {
+                try (ResultSet t = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                        + " AND name LIKE 'clipkit_generation_%'")) {
+                    return t.next() && t.getInt(1) > 0 ? 0 : -1;
+                }
+            }
+            return Long.parseLong(rs.getString(1));
+        } catch (SQLException | NumberFormatException e) {
+            throw new IOException("embedding index " + file + " failed: " + e.getMessage(), e);
         }
     }
 
