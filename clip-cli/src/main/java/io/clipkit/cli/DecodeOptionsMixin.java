@@ -34,6 +34,10 @@ public final class DecodeOptionsMixin {
     @Option(names = "--no-exif-rotate", description = "Do not rotate images by their EXIF orientation.")
     boolean noExifRotate;
 
+    @Option(names = "--fast", description = "Decode JPEGs reduced (DCT scaling down to twice the model input): "
+            + "several times faster on camera photos, not bit-exact (mean difference ~0.003 of the exact input).")
+    boolean fast;
+
     /** Checks the values: a usage error (one line, exit 2) names the option. */
     public void check() {
         if (maxPixels < 1) {
@@ -61,14 +65,14 @@ public final class DecodeOptionsMixin {
     /** A builder for {@code size}-pixel inputs with these options (for jobs that apply the timeout themselves, as {@code tag}). */
     public ImagePreprocessor.Builder builder(int size) {
         check();
-        return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels);
+        return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels).fast(fast);
     }
 
     /** The model's image pipeline with these options, giving up on an image after {@code --decode-timeout}. */
     public ImagePreprocessor preprocessor(ClipModel model) {
         check();
-        ImagePreprocessor p = exifRotate() && maxPixels == ImagePreprocessor.DEFAULT_MAX_PIXELS
-                ? model.preprocessor() : builder(model.info().imageResolution()).build();
+        ImagePreprocessor p = exifRotate() && maxPixels == ImagePreprocessor.DEFAULT_MAX_PIXELS && !fast
+                ? model.preprocessor() : builder(model.info().imageResolution()).spec(model.info().spec().image()).build();
         return new Timed(p, decodeTimeout());
     }
 
@@ -95,6 +99,11 @@ public final class DecodeOptionsMixin {
         @Override
         public int size() {
             return inner.size();
+        }
+
+        @Override
+        public boolean fast() {
+            return inner.fast();
         }
 
         @Override

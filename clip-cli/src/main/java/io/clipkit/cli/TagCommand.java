@@ -121,7 +121,9 @@ final class TagCommand implements Callable<Integer> {
         try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
             ImagePreprocessor pre = decode.builder(size).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
+            // Fast decoding gives other pixels: its embeddings get their own index key (and default file).
+            String key = "size=" + size + ";exif=" + decode.exifRotate() + (pre.fast() ? ";decode=fast" : "");
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, key)
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .decodeTimeout(decode.decodeTimeout());
@@ -134,7 +136,11 @@ final class TagCommand implements Callable<Integer> {
                 b.output(out);
             }
             if (!noIndex) {
-                b.index(index != null ? index : io.clipkit.EmbeddingIndex.defaultPath(cache, m.info()));
+                Path def = io.clipkit.EmbeddingIndex.defaultPath(cache, m.info());
+                if (pre.fast()) {
+                    def = def.resolveSibling(def.getFileName().toString().replaceFirst("\\.sqlite$", "-fast.sqlite"));
+                }
+                b.index(index != null ? index : def);
             }
             Progress progress = new Progress(out == null ? new PrintWriter(spec.commandLine().getOut(), true) : null, m);
             TagSummary s;

@@ -19,6 +19,8 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     private final boolean exifRotate;
     private final long maxPixels;
     private final boolean turboJpeg;
+    /** JPEGs decoded reduced in the DCT domain, down to twice the input size (see {@link #cropRgb}). */
+    private final boolean fast;
     /** Normalized value of each uint8 level per channel, computed as torch does in float32. */
     private final float[][] norm = new float[3][256];
 
@@ -27,6 +29,10 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg) {
+        this(spec, exifRotate, maxPixels, turboJpeg, false);
+    }
+
+    ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg, boolean fast) {
         if (spec.resize() != ModelSpec.Resize.SHORTEST_EDGE_CROP || spec.interpolation() != ModelSpec.Interpolation.BICUBIC
                 || spec.convertRgbFirst() || spec.crop() != ModelSpec.CropRounding.ROUND) {
             throw new IllegalArgumentException("image preprocessing " + spec.describe() + " is not supported yet "
@@ -37,6 +43,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         this.exifRotate = exifRotate;
         this.maxPixels = maxPixels;
         this.turboJpeg = turboJpeg;
+        this.fast = fast;
         for (int c = 0; c < 3; c++) {
             float mean = spec.mean().get(c);
             float std = spec.std().get(c);
@@ -80,16 +87,32 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         return out;
     }
 
-    /** The crop as interleaved RGB bytes. */
+    @Override
+    public boolean fast() {
+        return fast;
+    }
+
+    /**
+     * The crop as interleaved RGB bytes. Fast: a JPEG is decoded reduced (by 2, 4 or 8) as long as
+     * its short side stays at least twice the input size, so the bicubic filter still averages
+     * over at least two decoded pixels per output pixel; the output size and crop are computed from
+     * the full image's size, as the exact pipeline does.
+     */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg);
+        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg, fast ? 2 * size : 0);
         Pixels p = d.pixels();
+        int w = d.width();
+        int h = d.height();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());
+            if (d.orientation() >= 5 && d.orientation() <= 8) {
+                w = d.height();
+                h = d.width();
+            }
         }
         try {
-            return PixelOps.toRgb(resizeCrop(p, size));
+            return PixelOps.toRgb(resizeCrop(p, size, w, h, d.reduction()));
         } catch (IllegalArgumentException e) {
             throw new io.clipkit.ImageDecodeException(image, e.getMessage());
         }
@@ -100,8 +123,14 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
      * May modify {@code p}'s buffer (premultiplied alpha), which the callers own.
      */
     static Pixels resizeCrop(Pixels p, int n) {
-        int w = p.width();
-        int h = p.height();
+        return resizeCrop(p, n, p.width(), p.height(), 1);
+    }
+
+    /**
+     * The same for {@code p} decoded reduced by {@code reduction} from a {@code w} x {@code h}
+     * image: sized and cropped as that image.
+     */
+    static Pixels resizeCrop(Pixels p, int n, int w, int h, int reduction) {
         int shortSide = Math.min(w, h);
         int longSide = Math.max(w, h);
         // torchvision 0.14 _compute_resized_output_size: int(n * long / short) in double precision
@@ -114,8 +143,13 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         // CenterCrop: int(round((dim - n) / 2.0)), Python rounds half to even
         int left = (int) Math.rint((newW - n) / 2.0);
         int top = (int) Math.rint((newH - n) / 2.0);
-        if (newW == w && newH == h) {
+        if (newW == p.width() && newH == p.height()) {
             return Resample.window(p, left, top, n, n); // torchvision does not call resize at all
+        }
+        if (reduction > 1) {
+            // Decoded reduced (fast; 8-bit gray, RGB or CMYK, never alpha): the image covers w/r x h/r
+            // of the ceil(w/r) x ceil(h/r) pixels, which Pillow's resize box expresses.
+            return Resample.resizeWindow(p, (double) w / reduction, (double) h / reduction, newW, newH, left, top, n, n);
         }
         if (p.mode().premultiplied()) {
             Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n);

@@ -24,6 +24,7 @@ public final class Preprocessors {
         private ModelSpec.Image spec = ModelSpec.Image.openai(224);
         private boolean exifRotate = true;
         private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
+        private boolean fast;
 
         @Override
         public ImagePreprocessor.Builder size(int size) {
@@ -56,8 +57,14 @@ public final class Preprocessors {
         }
 
         @Override
+        public ImagePreprocessor.Builder fast(boolean fast) {
+            this.fast = fast;
+            return this;
+        }
+
+        @Override
         public ImagePreprocessor build() {
-            return new ClipImagePreprocessor(spec, exifRotate, maxPixels, true);
+            return new ClipImagePreprocessor(spec, exifRotate, maxPixels, true, fast);
         }
     }
 }
