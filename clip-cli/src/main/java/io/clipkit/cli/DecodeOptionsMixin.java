@@ -68,11 +68,16 @@ public final class DecodeOptionsMixin {
         return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels).fast(fast);
     }
 
+    /** A builder for the model's image spec (size, resize, mean/std) with these options (for {@code tag}). */
+    public ImagePreprocessor.Builder builder(ClipModel model) {
+        return builder(model.info().imageResolution()).spec(model.info().spec().image());
+    }
+
     /** The model's image pipeline with these options, giving up on an image after {@code --decode-timeout}. */
     public ImagePreprocessor preprocessor(ClipModel model) {
         check();
         ImagePreprocessor p = exifRotate() && maxPixels == ImagePreprocessor.DEFAULT_MAX_PIXELS && !fast
-                ? model.preprocessor() : builder(model.info().imageResolution()).spec(model.info().spec().image()).build();
+                ? model.preprocessor() : builder(model).build();
         return new Timed(p, decodeTimeout());
     }
 

@@ -69,6 +69,25 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     @Override
+    public float[] preprocess(byte[] bytes, String name) throws IOException {
+        Objects.requireNonNull(bytes, "bytes");
+        Path label = uploadName(name);
+        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg, fast ? 2 * size : 0)));
+    }
+
+    /** The name an upload is reported under: its own when it is a usable file name, else "upload". */
+    static Path uploadName(String name) {
+        if (name != null && !name.isBlank()) {
+            try {
+                return Path.of(name);
+            } catch (java.nio.file.InvalidPathException e) {
+                // e.g. a NUL byte: fall through to the generic name
+            }
+        }
+        return Path.of("upload");
+    }
+
+    @Override
     public float[] preprocess(BufferedImage image) {
         Objects.requireNonNull(image, "image");
         return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)));
@@ -100,7 +119,10 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
      */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg, fast ? 2 * size : 0);
+        return cropRgb(image, ImageDecoder.decode(image, maxPixels, turboJpeg, fast ? 2 * size : 0));
+    }
+
+    private byte[] cropRgb(Path image, ImageDecoder.Decoded d) throws IOException {
         Pixels p = d.pixels();
         int w = d.width();
         int h = d.height();
