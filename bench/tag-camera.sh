@@ -40,6 +40,7 @@ field() { # /usr/bin/time -v log, what: wall|rss|cpu
     wall) awk '/Elapsed \(wall clock\)/ {n=split($8,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1" ;;
     rss) awk '/Maximum resident set size/ {printf "%.0f", $6/1024}' "$1" ;;
     cpu) awk '/Percent of CPU this job got/ {sub("%","",$7); print $7}' "$1" ;;
+    cpus) awk '/User time \(seconds\)/ {u=$4} /System time \(seconds\)/ {s=$4} END {printf "%.1f", u+s}' "$1" ;;
   esac
 }
 run_java() { # name, extra args
@@ -64,26 +65,29 @@ try:
     core = b.openblas_get_corename().decode()
 except OSError:
     core = "?"
-print("reference: torch %s, BLAS %s, OpenBLAS core %s, %d threads" % (torch.__version__,
-      "openblas" if "openblas" in torch.__config__.show().lower() else "other", core, torch.get_num_threads()))
+print("reference: torch %s (BLAS_INFO=generic: the system libblas.so.3), OpenBLAS core %s" % (torch.__version__, core))
 PY
+echo "reference libblas.so.3 -> $(readlink -f /lib/x86_64-linux-gnu/libblas.so.3) (apt-get install libopenblas0-pthread; netlib's reference BLAS is ~10x slower)"
 echo "launcher: $(./clip --version 2>/dev/null | head -1); heap: $(sed -n 's/^# heap: //p' clip | head -1)"
-printf '%-6s %-6s %8s %8s %6s %9s\n' round side wall_s ratio cpu% rss_MB
-declare -A best=([ref]=1e9 [exact]=1e9 [fast]=1e9) rss=([ref]=0 [exact]=0 [fast]=0)
+printf '%-6s %-6s %8s %8s %8s %8s %6s %9s\n' round side wall_s ratio cpu_s cpu_ratio cpu% rss_MB
+declare -A best=([ref]=1e9 [exact]=1e9 [fast]=1e9) bestc=([ref]=1e9 [exact]=1e9 [fast]=1e9) rss=([ref]=0 [exact]=0 [fast]=0)
 for r in $(seq "$rounds"); do
   run_ref; run_java exact; run_java fast --fast
-  rw=$(field "$out/ref.log" wall)
+  rw=$(field "$out/ref.log" wall); rc=$(field "$out/ref.log" cpus)
   for side in ref exact fast; do
-    w=$(field "$out/$side.log" wall); m=$(field "$out/$side.log" rss)
-    printf '%-6s %-6s %8s %7.2fx %6s %9s   (load %s)\n' "$r" "$side" "$w" "$(python3 -c "print($rw / $w)")" \
-      "$(field "$out/$side.log" cpu)" "$m" "$(cut -d' ' -f1 /proc/loadavg)"
+    w=$(field "$out/$side.log" wall); m=$(field "$out/$side.log" rss); c=$(field "$out/$side.log" cpus)
+    printf '%-6s %-6s %8s %7.2fx %8s %7.2fx %6s %9s   (load %s)\n' "$r" "$side" "$w" "$(python3 -c "print($rw / $w)")" \
+      "$c" "$(python3 -c "print($rc / $c)")" "$(field "$out/$side.log" cpu)" "$m" "$(cut -d' ' -f1 /proc/loadavg)"
     best[$side]=$(python3 -c "print(min(${best[$side]}, $w))")
+    bestc[$side]=$(python3 -c "print(min(${bestc[$side]}, $c))")
     [ "$m" -gt "${rss[$side]}" ] && rss[$side]=$m
   done
 done
 echo "best of $rounds: reference ${best[ref]} s, exact ${best[exact]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[exact]}))")x)," \
   "fast ${best[fast]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[fast]}))")x); peak RSS reference ${rss[ref]} MB," \
   "exact ${rss[exact]} MB, fast ${rss[fast]} MB"
+echo "CPU seconds (user+sys, steadier on a shared box), best: reference ${bestc[ref]}, exact ${bestc[exact]}" \
+  "($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[exact]}))")x), fast ${bestc[fast]} ($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[fast]}))")x)"
 grep -h '^clip tag: [0-9]* ok' "$out/exact.log" "$out/fast.log" | sed 's/^/  /'
 echo "  reference: $(cat "$out/ref.json")"
 # Do the three agree? Top label per image: exact vs reference, fast vs exact.
