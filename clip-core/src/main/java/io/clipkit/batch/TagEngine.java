@@ -74,7 +74,11 @@ public final class TagEngine {
     private final int encoderCalls = Math.max(1, Integer.getInteger("clipkit.encoderCalls", 1));
 
     public TagEngine(TagSettings settings) {
-        this(settings, (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)),
+        // One image may not take more than the decode budget either: a 100+ Mpx image decoded
+        // alone into most of a machine-sized heap left the process that large for the rest of
+        // the run. Such images are refused by name instead (a budget or a smaller heap decides).
+        this(settings, (int) Math.min(Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20)),
+                Integer.getInteger("clipkit.decodeMemoryMb", DEFAULT_DECODE_MEMORY_MB)),
                 Integer.getInteger("clipkit.decodeMemoryMb", DEFAULT_DECODE_MEMORY_MB));
     }
 
@@ -94,14 +98,18 @@ public final class TagEngine {
     }
 
     /**
-     * Heap a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
-     * converted copy (4 more), in MB. Unknown sizes (TIFF) count as a quarter of the budget.
+     * Memory a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
+     * converted copy (4 more), in MB; a JPEG only has 3 + 3 (RGB), of the pixels the pipeline
+     * decodes (fewer when it decodes JPEGs reduced). Unknown sizes (TIFF) count as a quarter of
+     * the budget.
      */
-    private int memoryNeedMb(long[] dims, long fileSize) {
+    private int memoryNeedMb(long[] dims, String format) {
         if (dims == null || dims[0] <= 0 || dims[1] <= 0) {
             return Math.max(1, memoryBudgetMb / 4);
         }
-        long mb = dims[0] * dims[1] * 8 / (1 << 20);
+        boolean jpeg = "jpeg".equals(format);
+        long px = io.clipkit.image.Preprocessors.decodedPixels(s.preprocessor(), dims[0], dims[1], jpeg);
+        long mb = px * (jpeg ? 6 : 8) / (1 << 20);
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, mb));
     }
 
@@ -343,17 +351,20 @@ public final class TagEngine {
                 }
             }
             long[] dims = Sniffer.dimensions(p, format, head, n);
-            int need = memoryNeedMb(dims, size);
+            int need = memoryNeedMb(dims, format);
             boolean overPixelLimit = dims != null && dims[0] * dims[1] > io.clipkit.ImagePreprocessor.DEFAULT_MAX_PIXELS;
             if (overPixelLimit) {
                 // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
                 // raised on purpose): let it say so, with the whole budget held so it runs alone.
                 need = memoryBudgetMb;
             } else if (need > soloLimitMb) {
+                boolean reducible = "jpeg".equals(format) && !s.preprocessor().fast();
                 return Item.record(p, TagResult.Status.ERROR, String.format(java.util.Locale.ROOT,
-                        "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
-                                + " (%,d MB); run with a larger Java heap (-Xmx)",
-                        dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb), size, mtime);
+                        "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than one decode may take"
+                                + " (%,d MB, the decode memory budget within this JVM's heap); raise the budget"
+                                + " (-Dclipkit.decodeMemoryMb=N) and run with a larger Java heap (-Xmx)%s",
+                        dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb,
+                        reducible ? ", or decode JPEGs reduced (fast decoding)" : ""), size, mtime);
             }
             // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.
             need = Math.min(need, memoryBudgetMb);

@@ -20,6 +20,16 @@ public final class Preprocessors {
         return new BuilderImpl();
     }
 
+    /**
+     * How many pixels {@code p} decodes for a {@code width} x {@code height} image: fewer for a
+     * JPEG when it decodes fast (reduced), all of them otherwise. For memory estimates made from
+     * the header, before decoding.
+     */
+    public static long decodedPixels(ImagePreprocessor p, long width, long height, boolean jpeg) {
+        int r = jpeg && p.fast() ? ImageDecoder.reduction(width, height, 2 * p.size()) : 1;
+        return ImageDecoder.reduced(width, r) * ImageDecoder.reduced(height, r);
+    }
+
     private static final class BuilderImpl implements ImagePreprocessor.Builder {
         private ModelSpec.Image spec = ModelSpec.Image.openai(224);
         private boolean exifRotate = true;
