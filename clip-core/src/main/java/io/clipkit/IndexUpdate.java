@@ -31,11 +31,11 @@ final class IndexUpdate {
     private final int threads;
     private final List<String> includes;
     private final List<String> excludes;
-    private final Tagger.Listener listener;
+    private final TagListener listener;
 
     IndexUpdate(EmbeddingIndex index, ClipModel model, ImagePreprocessor preprocessor, boolean recursive,
             boolean keepMissing, int batchSize, int threads, List<String> includes, List<String> excludes,
-            Tagger.Listener listener) {
+            TagListener listener) {
         this.index = index;
         this.model = model;
         this.preprocessor = preprocessor != null ? preprocessor : model.preprocessor();
@@ -60,7 +60,7 @@ final class IndexUpdate {
         excludes.forEach(b::exclude);
         Set<String> present = new HashSet<>();
         List<TagResult> failures = new ArrayList<>();
-        TagSummary s = b.build().run(inputs, new Tagger.Listener() {
+        TagSummary s = b.build().run(inputs, new TagListener() {
             @Override
             public void discovered(long files, boolean complete) {
                 listener.discovered(files, complete);

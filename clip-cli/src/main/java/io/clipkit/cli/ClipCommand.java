@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
             TagCommand.class,
             ServeCommand.class,
             ModelsCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ClipCommand implements Runnable {

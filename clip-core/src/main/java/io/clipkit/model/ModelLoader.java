@@ -213,7 +213,7 @@ public final class ModelLoader {
         }
     }
 
-    private static Device device(String name) {
+    static Device device(String name) {
         if (name.equals("cpu")) {
             return Device.cpu();
         }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.Tagger;
+import io.clipkit.TagListener;
+import io.clipkit.XmpMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,8 @@ class HugeImageTest {
 
     private static TagSettings settings(FakeClipModel model, ImagePreprocessor pre, Path out) {
         return new TagSettings(model, pre, "size=4", List.of("a", "b"), List.of("a photo of a {}."),
-                2, 0f, false, List.of(), List.of(), out, Tagger.Xmp.NONE, 4, 2, false, null, Duration.ofSeconds(30));
+                2, 0f, false, List.of(), List.of(), out, XmpMode.NONE, 4, 2, false, null, Duration.ofSeconds(30), 1,
+                DecodeStage.DEFAULT_MEMORY_MB);
     }
 
     @Test
@@ -48,7 +50,7 @@ class HugeImageTest {
         Path dir = corpus();
         FakeClipModel model = new FakeClipModel();
         Path out = tmp.resolve("o.jsonl");
-        new TagEngine(settings(model, model.preprocessor, out)).run(List.of(dir), new Tagger.Listener() {});
+        new TagEngine(settings(model, model.preprocessor, out), null).run(List.of(dir), new TagListener() {});
         Map<String, JsonNode> r = TagEngineTest.byName(TagEngineTest.records(out));
         assertEquals("ok", r.get("small.png").get("status").asText());
         String png = r.get("big.png").get("error").asText();
@@ -91,7 +93,7 @@ class HugeImageTest {
             }
         };
         Path out = tmp.resolve("o.jsonl");
-        new TagEngine(settings(model, fast, out)).run(List.of(dir), new Tagger.Listener() {});
+        new TagEngine(settings(model, fast, out), null).run(List.of(dir), new TagListener() {});
         Map<String, JsonNode> r = TagEngineTest.byName(TagEngineTest.records(out));
         assertTrue(r.get("big.png").get("error").asText().contains("decode memory budget"));
         // 1/8 of each side: 1500x1500 decoded pixels, ~13 MB; handed to the decoder (which then
