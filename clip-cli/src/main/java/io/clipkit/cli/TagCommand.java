@@ -120,7 +120,6 @@ final class TagCommand implements Callable<Integer> {
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
-            int size = m.info().imageResolution();
             ImagePreprocessor pre = decode.builder(m).build();
             // Fast decoding gives other pixels: the index key says so (Tagger), and the default index is another file.
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
