@@ -159,13 +159,13 @@ class ClipServerTest {
                         "image/jpeg", Files.readAllBytes(p));
                 assertEquals(200, a.status(), a.text());
                 JsonNode got = a.json();
-                // The fields `clip classify --json` writes (one writer: ResultJson), in its order.
                 List<String> fields = new ArrayList<>();
                 got.fieldNames().forEachRemaining(fields::add);
-                List<String> cliFields = new ArrayList<>();
-                io.clipkit.batch.ResultJson.classificationNode(want, null).fieldNames().forEachRemaining(cliFields::add);
-                assertEquals(cliFields, fields);
-                assertTrue(fields.containsAll(List.of("image", "model", "labels", "checkpoint_sha256", "logit_scale", "templates")), fields.toString());
+                // The fields of clip classify --json (the one result schema), in its order.
+                List<String> classifyFields = new ArrayList<>();
+                io.clipkit.batch.ResultJson.classificationNode(want, null).fieldNames().forEachRemaining(classifyFields::add);
+                assertEquals(classifyFields, fields);
+                assertEquals(List.of("image", "status", "labels", "model", "checkpoint_sha256"), fields.subList(0, 5));
                 assertEquals(want.labels().size(), got.get("labels").size());
                 for (int i = 0; i < want.labels().size(); i++) {
                     LabelScore w = want.labels().get(i);
