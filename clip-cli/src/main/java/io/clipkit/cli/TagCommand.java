@@ -115,7 +115,6 @@ final class TagCommand implements Callable<Integer> {
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
-            int size = m.info().imageResolution();
             ImagePreprocessor pre = decode.builder(m).build();
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
