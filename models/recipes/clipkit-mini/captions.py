@@ -108,23 +108,26 @@ class WordNet:
                 return lemma
         return None
 
-    def sense(self, lemma):
-        """The sense a picture of `lemma` most likely shows: the most frequent one in a visual
-        category other than person, else a person, else the most frequent ("hot dog" the food,
-        not the show-off)."""
+    def sense(self, lemma, category=None):
+        """The sense a picture of `lemma` most likely shows: the first one in the lexname
+        `category` when the source's folder says what it holds (an Art4Apps "fruit" kiwi is the
+        fruit); else an animal (seal, otter, crane), else a food (hot dog, not the show-off), else
+        the most frequent visual one (person included), else the most frequent."""
         offsets = self.index[lemma]
-        for wanted in (lambda c: c in CATEGORIES and c != 18, lambda c: c == 18):
+        tries = [lambda c: c == category] if category else []
+        tries += [lambda c: c == 5, lambda c: c == 13, lambda c: c in CATEGORIES]
+        for wanted in tries:
             for off in offsets:
                 if wanted(self.synsets[off][0]):
                     return off
         return offsets[0]
 
-    def parents(self, lemma, limit=4):
+    def parents(self, lemma, limit=4, category=None):
         """Parents of the lemma's most frequent sense, most specific first, generic ones dropped
         ("wolf" -> ["canine", "carnivore", "mammal", "animal"]), then its category."""
         if lemma not in self.index:
             return []
-        first = self.sense(lemma)
+        first = self.sense(lemma, category)
         out, seen, off = [], {lemma.replace("_", " ")}, first
         while True:
             lexname, words, hyper = self.synsets[off]
@@ -162,9 +165,10 @@ def load_cldr(paths):
     return {cp: v for cp, v in out.items() if v[0]}
 
 
-def caption(name, wordnet, keywords=(), description=None, max_keywords=3):
+def caption(name, wordnet, keywords=(), description=None, max_keywords=3, category=None):
     """The training caption of a concept: its description (Tux Paint's sentence) or name, up to
-    `max_keywords` CLDR keywords not already said, then its WordNet parents; comma-joined."""
+    `max_keywords` CLDR keywords not already said, then its WordNet parents (of the sense in
+    lexname `category`, when the source says); comma-joined."""
     first = (description or name).strip().rstrip(".")
     said = {w for w in re.findall(r"[a-z]+", first.lower())}
     parts = [first]
@@ -178,7 +182,7 @@ def caption(name, wordnet, keywords=(), description=None, max_keywords=3):
     if head:
         if description and head.replace("_", " ") not in first.lower():
             parts.append(head.replace("_", " "))
-        for p in wordnet.parents(head):
+        for p in wordnet.parents(head, category=category):
             if p not in parts and p != name.lower():
                 parts.append(p)
     return ", ".join(parts)

@@ -32,6 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import captions  # noqa: E402
 
 SEED = 0
+# About 20 openclipart PNGs are 170-620 megapixels: decoding one takes seconds and gigabytes for a
+# 96-pixel result, so inputs over this are left out (and counted in the log).
+MAX_PIXELS = 40_000_000
 HELD_OUT_PERCENT = 10  # of concepts (not images): never in training, for the zero-shot test
 
 DEB = {
@@ -91,8 +94,17 @@ NOT_A_THING = {"architetto", "francesco", "franc", "fra", "bw", "simple", "ganso
                "abstract", "pattern", "background", "texture", "misc", "various", "cute",
                "happy", "funny", "pd", "public", "domain", "ocal", "openclipart", "machovka",
                "rfc", "gnokii", "tom", "molumen", "papapishu", "liftarn", "johnny_automatic",
-               "hash", "mark", "man", "woman", "people", "person", "boy", "girl"}
+               "hash", "mark", "con", "per", "del", "di", "da", "une", "les", "und", "der",
+               "die", "das", "dei", "delle", "della", "mio", "mia", "man", "woman", "people", "person", "boy", "girl"}
 PEOPLE_WORDS = {"man", "woman", "boy", "girl", "people", "person"}
+
+# WordNet lexname (captions.CATEGORIES) of what a source folder holds, to pick the right sense.
+FOLDER_CATEGORY = {"animals": 5, "food": 13, "fruit_n_veg": 13, "plants": 20,
+                   "body": 8, "clothes": 6, "clothes_n_accessories": 6,
+                   "transport": 6, "transportation": 6, "vehicles": 6, "construction": 6,
+                   "household": 6, "tools": 6, "office": 6, "electronics": 6, "containers": 6,
+                   "buildings": 6, "education": 6, "recreation": 6, "sport": 6, "sports": 6,
+                   "hobbies": 6, "medical": 6, "military": 6, "town": 6, "nature": 17}
 
 PHOTOS = [  # (class folder, package key, path inside the package)
     ("cat", "skimage", "usr/lib/python3/dist-packages/skimage/data/chelsea.png"),
@@ -196,11 +208,13 @@ def tuxpaint_items(root, wn):
                 continue
             with open(os.path.join(d, stem + ".txt"), encoding="utf-8", errors="replace") as f:
                 desc = f.readline().strip()
-            name = re.sub(r"[-_ ]*\d+$", "", stem).replace("_", " ").replace("-", " ").strip()
+            words = re.split(r"[-_ ]+", stem.lower())
+            name = " ".join(w for w in words if len(w) > 1 and not w.isdigit() and not re.match(r"\d", w))
             if not desc or not name:
                 continue
             how = ("svg" if ext == ".svg" else "file", os.path.join(d, fn))
-            items.append(("tuxpaint", name, captions.caption(name, wn, description=desc), how))
+            cat = FOLDER_CATEGORY.get(os.path.relpath(d, base).split(os.sep)[0])
+            items.append(("tuxpaint", name, captions.caption(name, wn, description=desc, category=cat), how))
     return items
 
 
@@ -215,7 +229,8 @@ def art4apps_items(root, wn):
             if ext.lower() not in (".jpg", ".png"):
                 continue
             name = re.sub(r"\d+$", "", stem).replace("_", " ").strip()
-            items.append(("art4apps", name, captions.caption(name, wn),
+            cat = FOLDER_CATEGORY.get(folder)
+            items.append(("art4apps", name, captions.caption(name, wn, category=cat),
                           ("file", os.path.join(base, folder, fn))))
     return items
 
@@ -238,7 +253,8 @@ def gcompris_items(root, wn, cache):
             key = re.sub(r"^\d+_", "", stem).lower()
             if key.startswith("t_") or key in GCOMPRIS_SKIP:
                 continue  # T_*: babyshapes' shadows
-            key = re.sub(r"(?<=[a-z])\d+$", "", key)
+            if key not in GCOMPRIS_NAMES:
+                key = re.sub(r"(?<=[a-z])\d+$", "", key)
             name = GCOMPRIS_NAMES.get(key, key.replace("_", " "))
             if name in GCOMPRIS_SKIP or not wn.head(name):
                 continue
@@ -249,7 +265,7 @@ def gcompris_items(root, wn, cache):
     return items
 
 
-def openclipart_name(stem, wn):
+def openclipart_name(stem, wn, category=None):
     """The thing an openclipart file shows, from its noisy file name (titles with author names,
     often Italian/French): the first word pair, else word, that WordNet knows as a concrete noun."""
     words = [w for w in re.findall(r"[a-z]+", stem.lower()) if len(w) > 2 or w in ("ox",)]
@@ -258,7 +274,10 @@ def openclipart_name(stem, wn):
         for i in range(len(words) - n + 1):
             phrase = " ".join(words[i:i + n])
             lemma = wn.lemma(phrase)
-            if lemma and wn.synsets[wn.sense(lemma)][0] in captions.CATEGORIES:
+            if not lemma:
+                continue
+            lexname = wn.synsets[wn.sense(lemma, category)][0]
+            if lexname == category or (category is None and lexname in captions.CATEGORIES):
                 return lemma.replace("_", " ")
     return None
 
@@ -271,11 +290,12 @@ def openclipart_items(root, wn):
             for fn in sorted(files):
                 if not fn.endswith(".png"):
                     continue
-                name = openclipart_name(fn[:-4], wn)
+                cat = FOLDER_CATEGORY.get(folder)
+                name = openclipart_name(fn[:-4], wn, cat)
                 if not name:
                     dropped += 1
                     continue
-                items.append(("openclipart", name, captions.caption(name, wn),
+                items.append(("openclipart", name, captions.caption(name, wn, category=cat),
                               ("file", os.path.join(d, fn))))
     log(f"openclipart: {dropped} files without a recognisable thing in their name, left out")
     return items
@@ -318,6 +338,8 @@ def load(how, size):
                              capture_output=True, check=True).stdout
         return to_square(Image.open(io.BytesIO(png)), size)
     img = Image.open(how[1])
+    if img.width * img.height > MAX_PIXELS:
+        raise ValueError(f"{img.width}x{img.height} pixels, over the recipe's limit of {MAX_PIXELS}")
     if img.mode in ("RGBA", "LA", "P", "PA"):
         return to_square(img, size)
     # Opaque drawings (Art4Apps JPEGs): white is the background; keep the frame, make it square.
