@@ -40,9 +40,9 @@ public final class TrainableClip implements AutoCloseable {
         this.passThrough = passThrough;
     }
 
-    /** Reads a checkpoint file, or a folder holding one (as the inference loader does). */
+    /** Reads a checkpoint file or a model folder (any layout the inference loader reads: one folder policy). */
     public static TrainableClip load(Path fileOrFolder, Activation activation, String device) throws IOException {
-        return of(Checkpoint.readUnhashed(ModelLoader.resolve(fileOrFolder)).tensors(), activation, device);
+        return of(io.clipkit.model.hub.ModelFolder.of(fileOrFolder).read().tensors(), activation, device);
     }
 
     /**

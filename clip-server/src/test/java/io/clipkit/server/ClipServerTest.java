@@ -105,6 +105,9 @@ class ClipServerTest {
         assertEquals(32, h.get("embed_dim").asInt());
         assertEquals("cpu", h.get("device").asText());
         assertTrue(h.get("auth_required").asBoolean());
+        assertEquals(model.info().vocabularySha256(), h.get("vocabulary_sha256").asText());
+        assertEquals(model.info().spec().image().describe(), h.get("preprocessing").asText());
+        assertEquals("softmax", h.get("scoring").asText());
     }
 
     @Test
@@ -158,7 +161,11 @@ class ClipServerTest {
                 JsonNode got = a.json();
                 List<String> fields = new ArrayList<>();
                 got.fieldNames().forEachRemaining(fields::add);
-                assertEquals(List.of("image", "model", "labels", "checkpoint_sha256", "device", "logit_scale", "templates"), fields);
+                // The fields of clip classify --json (the one result schema), in its order.
+                List<String> classifyFields = new ArrayList<>();
+                io.clipkit.batch.ResultJson.classificationNode(want, null).fieldNames().forEachRemaining(classifyFields::add);
+                assertEquals(classifyFields, fields);
+                assertEquals(List.of("image", "status", "labels", "model", "checkpoint_sha256"), fields.subList(0, 5));
                 assertEquals(want.labels().size(), got.get("labels").size());
                 for (int i = 0; i < want.labels().size(); i++) {
                     LabelScore w = want.labels().get(i);
