@@ -241,6 +241,10 @@ def tuxpaint_items(root, wn):
             with open(os.path.join(d, stem + ".txt"), encoding="utf-8", errors="replace") as f:
                 desc = f.readline().strip()
             name = tuxpaint_name(stem, desc, wn)
+            letter = [w for w in re.split(r"[-_ ]+", stem) if len(w) == 1 and w.isalpha()]
+            if "alphabets" in d.split(os.sep) and letter:
+                # a_outline.png, A.png, asl_a.png: the concept is the letter, not "outline"
+                name = ("sign language letter " if "asl" in stem.lower() else "letter ") + letter[0].lower()
             if not desc or not name:
                 continue
             how = ("svg" if ext == ".svg" else "file", os.path.join(d, fn))
