@@ -8,8 +8,10 @@ import io.clipkit.Classification;
 import io.clipkit.LabelScore;
 import io.clipkit.Provenance;
 import io.clipkit.TagResult;
+import io.clipkit.video.VideoClassification;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one JSON schema of results: {@code clip classify --json}, the tag records and (later) the
@@ -43,6 +45,29 @@ public final class ResultJson {
         c.error().ifPresent(e -> o.put("error", e));
         provenance(o, c.provenance());
         return o;
+    }
+
+    /**
+     * One classified video: the same object as {@link #classification} (its overall labels under
+     * {@code labels}) plus {@code segments}: {@code [{start, end, frames, labels}]}, times in seconds.
+     */
+    public static String videoClassification(VideoClassification v, Provenance provenance) {
+        Classification c = new Classification(Optional.of(v.sample().file()), v.labels(), provenance, Optional.empty());
+        ObjectNode o = classificationNode(c, v.sample().file().toString());
+        segments(o, v.segments());
+        return write(o);
+    }
+
+    /** A timeline as {@code segments: [{start, end, frames, labels}]}, times in seconds. */
+    static void segments(ObjectNode o, List<VideoClassification.Segment> segments) {
+        ArrayNode arr = o.putArray("segments");
+        for (VideoClassification.Segment s : segments) {
+            ObjectNode n = arr.addObject();
+            n.put("start", s.start().toMillis() / 1000.0);
+            n.put("end", s.end().toMillis() / 1000.0);
+            n.put("frames", s.frames());
+            labels(n, s.labels());
+        }
     }
 
     /** The ranked labels as {@code labels: [{label, probability, cosine}]}. */
