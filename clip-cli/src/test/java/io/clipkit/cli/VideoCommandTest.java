@@ -108,4 +108,58 @@ class VideoCommandTest {
         assertEquals(2, r.code, r.err);
         assertTrue(r.err.contains("--every"), r.err);
     }
+
+    List<JsonNode> records(Path out) throws Exception {
+        List<JsonNode> rs = new ArrayList<>();
+        ObjectMapper om = new ObjectMapper();
+        for (String line : Files.readAllLines(out)) {
+            rs.add(om.readTree(line));
+        }
+        return rs;
+    }
+
+    @Test
+    void tagAFolderWithVideosGivesOneRecordPerVideoWithSegments() throws Exception {
+        Path photos = Files.createDirectories(dir.resolve("photos"));
+        Files.copy(video("three_stills.mkv"), photos.resolve("clip.mkv"));
+        Files.write(photos.resolve("empty.mp4"), new byte[0]);
+        byte[] whole = Files.readAllBytes(video("three_stills.mp4"));
+        Files.write(photos.resolve("cut.mp4"), Arrays.copyOf(whole, 600));
+        Files.copy(video("audio_only.m4a"), photos.resolve("song.mp4"));
+        Files.copy(video("still_2.png"), photos.resolve("renamed.mp4"));
+        Path out = dir.resolve("tags.jsonl");
+        Run r = run("tag", photos.toString(), "-o", out.toString(), "--no-index", "--every", "0.5", "--xmp", "sidecar");
+        assertEquals(ClipCommand.EXIT_PARTIAL, r.code, r.out + r.err);
+        java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+        for (JsonNode j : records(out)) {
+            byName.put(Path.of(j.get("path").asText()).getFileName().toString(), j);
+        }
+        assertEquals(5, byName.size(), byName.toString());
+        JsonNode clip = byName.get("clip.mkv");
+        assertEquals("ok", clip.get("status").asText(), clip.toString());
+        assertThreeSegments(clip.get("segments"), clip.toString());
+        assertTrue(Files.readString(photos.resolve("clip.mkv.xmp")).contains("still"), "overall keywords in the sidecar");
+        assertEquals("error", byName.get("empty.mp4").get("status").asText());
+        assertTrue(byName.get("empty.mp4").get("error").asText().contains("empty file"));
+        assertEquals("error", byName.get("cut.mp4").get("status").asText(), byName.get("cut.mp4").toString());
+        assertTrue(byName.get("song.mp4").get("error").asText().contains("audio only"), byName.get("song.mp4").toString());
+        JsonNode renamed = byName.get("renamed.mp4");
+        assertEquals("ok", renamed.get("status").asText(), renamed.toString());
+        assertEquals("still2", renamed.get("labels").get(0).get("label").asText());
+        assertTrue(renamed.get("note").asText().contains("PNG image"), renamed.toString());
+        assertTrue(!renamed.has("segments"));
+    }
+
+    @Test
+    void tagCsvHoldsTheSegmentsAsAJsonCell() throws Exception {
+        Path out = dir.resolve("tags.csv");
+        Run r = run("tag", video("three_stills.mp4").toString(), "-o", out.toString(), "--no-index", "--every", "0.5");
+        assertEquals(0, r.code, r.out + r.err);
+        try (var parser = org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().build()
+                .parse(Files.newBufferedReader(out))) {
+            var rows = parser.getRecords();
+            assertEquals(1, rows.size());
+            assertThreeSegments(new ObjectMapper().readTree(rows.get(0).get("segments")), rows.get(0).toString());
+        }
+    }
 }

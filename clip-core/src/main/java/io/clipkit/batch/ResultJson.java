@@ -106,12 +106,21 @@ public final class ResultJson {
      * and {@code checkpoint_sha256} when ok, and the {@code settings} that produced it.
      */
     static String tagRecord(TagResult r, String key, String model, RecordSettings settings) {
+        return tagRecord(r, key, model, settings, null);
+    }
+
+    /** The same, with a video's {@code segments} after {@code labels} (null for an image). */
+    static String tagRecord(TagResult r, String key, String model, RecordSettings settings,
+            List<VideoClassification.Segment> segments) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("path", key);
         o.put("status", r.status().json());
         o.put("size", r.size());
         o.put("mtime", r.mtime());
         labels(o, r.labels());
+        if (segments != null) {
+            segments(o, segments);
+        }
         if (r.status() != TagResult.Status.OK) {
             o.put("error", r.error());
         }
@@ -127,6 +136,13 @@ public final class ResultJson {
         }
         settings.write(o.putObject("settings"));
         return write(o) + "\n";
+    }
+
+    /** A timeline as a JSON array (for a CSV cell). */
+    static String segmentsArray(List<VideoClassification.Segment> segments) {
+        ObjectNode o = MAPPER.createObjectNode();
+        segments(o, segments);
+        return write(o.get("segments"));
     }
 
     /** A list of strings or numbers as a JSON array (for a CSV cell that holds a list). */

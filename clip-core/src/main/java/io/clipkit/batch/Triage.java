@@ -3,6 +3,7 @@ package io.clipkit.batch;
 import io.clipkit.TagResult;
 import io.clipkit.image.Sniffer;
 import io.clipkit.util.Hashes;
+import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,8 +24,15 @@ final class Triage {
     private final Map<String, ResultLog.Prior> prior;
     private final RecordSettings settings;
     private final EmbeddingCache index;
+    /** A video decoder exists: video containers go to the decode stage (else: recorded as unsupported). */
+    private final boolean videos;
 
     Triage(Map<String, ResultLog.Prior> prior, RecordSettings settings, EmbeddingCache index) {
+        this(prior, settings, index, false);
+    }
+
+    Triage(Map<String, ResultLog.Prior> prior, RecordSettings settings, EmbeddingCache index, boolean videos) {
+        this.videos = videos;
         this.prior = prior;
         this.settings = settings;
         this.index = index;
@@ -104,13 +112,20 @@ final class Triage {
                     return Item.embedded(w, size, mtime, abs, null, null, v, true);
                 }
             }
-            byte[] head = new byte[Sniffer.HEAD];
+            byte[] head = new byte[Math.max(Sniffer.HEAD, VideoSampler.HEAD)];
             int n;
             try (InputStream in = Files.newInputStream(p)) {
                 n = in.readNBytes(head, 0, head.length);
             }
             String format = Sniffer.imageFormat(head, n);
             if (format == null) {
+                if (VideoSampler.looksLikeVideo(head, n)) {
+                    // Content decides, not the name: a video goes to the sampler; a JPEG named .mp4 was
+                    // caught above as the image it is.
+                    return videos ? Item.toDecode(w, size, mtime, abs, null, Item.VIDEO, null)
+                            : Item.record(w, TagResult.Status.ERROR,
+                                    "a video file, but no video decoder (clip-video) is on the classpath", size, mtime);
+                }
                 return Item.record(w, TagResult.Status.ERROR, Sniffer.describeNonImage(head, n), size, mtime);
             }
             byte[] hash = null;
@@ -127,7 +142,7 @@ final class Triage {
             throw e;
         } catch (IOException | RuntimeException e) {
             return new Item(w, Item.Kind.RECORD, TagResult.Status.ERROR, Failures.describe(e), Failures.environmental(e),
-                    size, mtime, null, null, null, null, null, null, false);
+                    size, mtime, null, null, null, null, null, null, false, null);
         }
     }
 
