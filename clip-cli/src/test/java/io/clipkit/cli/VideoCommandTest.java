@@ -162,4 +162,24 @@ class VideoCommandTest {
             assertThreeSegments(new ObjectMapper().readTree(rows.get(0).get("segments")), rows.get(0).toString());
         }
     }
+
+    @Test
+    void reTaggingWithNewLabelsDecodesNothing() throws Exception {
+        Path index = dir.resolve("index.sqlite");
+        Path out = dir.resolve("tags.jsonl");
+        Path clip = Files.copy(video("three_stills.mkv"), dir.resolve("clip.mkv"));
+        Run first = run("tag", clip.toString(), "-o", out.toString(), "--index", index.toString(), "--every", "0.5");
+        assertEquals(0, first.code, first.out + first.err);
+        assertTrue(models.get(0).encoded.get() >= 12, "frames encoded on the first run: " + models.get(0).encoded);
+        // Other settings (top 2): the record is redone, from the indexed frames.
+        Run second = run("tag", clip.toString(), "-o", out.toString(), "--index", index.toString(), "--every", "0.5",
+                "-k", "2");
+        assertEquals(0, second.code, second.out + second.err);
+        assertEquals(0, models.get(1).encoded.get(), "no frame sampled or encoded again: " + second.err);
+        assertTrue(second.err.contains("0 images encoded, 1 from the index"), second.err);
+        List<JsonNode> rs = records(out);
+        JsonNode last = rs.get(rs.size() - 1);
+        assertEquals(2, last.get("labels").size(), last.toString());
+        assertThreeSegments(last.get("segments"), last.toString());
+    }
 }

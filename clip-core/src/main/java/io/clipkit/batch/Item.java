@@ -30,7 +30,7 @@ record Item(WorkItem work, Kind kind, TagResult.Status status, String reason, bo
      * A sampled and embedded video: its sample without pixels (times, duration, note) and one
      * embedding per frame.
      */
-    record Frames(VideoSample sample, float[][] vectors) {}
+    record Frames(VideoSample sample, float[][] vectors, boolean indexed) {}
 
     enum Kind {
         /** Recorded by an earlier run with the same settings: nothing to write. */

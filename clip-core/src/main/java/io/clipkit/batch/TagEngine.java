@@ -243,7 +243,7 @@ public final class TagEngine {
             times.add(new VideoFrame(f.time(), f.sceneChange(), new float[0]));
         }
         return new Item.Frames(new VideoSample(vs.file(), times, vs.duration(), vs.width(), vs.height(), vs.rotation(),
-                vs.codec(), vs.note()), vectors);
+                vs.codec(), vs.note()), vectors, false);
     }
 
     /** Waits for a decode, flushing the pending batch meanwhile so slow files do not hold records back. */

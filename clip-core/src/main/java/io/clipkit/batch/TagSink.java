@@ -67,8 +67,15 @@ final class TagSink implements EncodeStage.Sink<Item> {
         for (int i = 0; i < items.size(); i++) {
             Item it = items.get(i);
             if (it.frames() != null) {
-                // A video, embedded frame by frame on the decode thread.
-                counts.encoded += it.frames().vectors().length;
+                // A video, embedded frame by frame on the decode thread (or its frames found in the index).
+                if (it.frames().indexed()) {
+                    counts.cacheHits++;
+                } else {
+                    counts.encoded += it.frames().vectors().length;
+                    if (index != null) {
+                        entries.addAll(frameEntries(it));
+                    }
+                }
                 ready.add(it);
                 continue;
             }
@@ -162,6 +169,36 @@ final class TagSink implements EncodeStage.Sink<Item> {
                     + ": shown with replacement characters";
         }
         return new TagResult(it.path(), TagResult.Status.OK, size, mtime, labels, "", note);
+    }
+
+    /**
+     * Index rows of a video's frames: {@code <abs>#t=<seconds>} with the file's size and mtime and
+     * hash SHA-256(file hash || time), and a vector-less {@code <abs>#duration=<seconds>} row.
+     */
+    private static List<EmbeddingCache.Entry> frameEntries(Item it) throws IOException {
+        byte[] fileHash = Hashes.sha256(it.path());
+        List<EmbeddingCache.Entry> out = new ArrayList<>();
+        List<io.clipkit.video.VideoFrame> frames = it.frames().sample().frames();
+        for (int i = 0; i < frames.size(); i++) {
+            String t = seconds(frames.get(i).time());
+            out.add(new EmbeddingCache.Entry(it.absPath() + "#t=" + t, it.size(), it.mtime(), frameHash(fileHash, t),
+                    it.frames().vectors()[i]));
+        }
+        String d = seconds(it.frames().sample().duration());
+        out.add(new EmbeddingCache.Entry(it.absPath() + "#duration=" + d, it.size(), it.mtime(),
+                frameHash(fileHash, "duration=" + d), null));
+        return out;
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return String.format(Locale.ROOT, "%.3f", d.toMillis() / 1000.0);
+    }
+
+    private static byte[] frameHash(byte[] fileHash, String time) {
+        java.security.MessageDigest md = Hashes.sha256();
+        md.update(fileHash);
+        md.update(time.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return md.digest();
     }
 
     /** For an image whose name says video (a JPEG renamed .mp4): content won, and the user should know. */

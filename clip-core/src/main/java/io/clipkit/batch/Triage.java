@@ -3,6 +3,8 @@ package io.clipkit.batch;
 import io.clipkit.TagResult;
 import io.clipkit.image.Sniffer;
 import io.clipkit.util.Hashes;
+import io.clipkit.video.VideoFrame;
+import io.clipkit.video.VideoSample;
 import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -122,6 +126,17 @@ final class Triage {
                 if (VideoSampler.looksLikeVideo(head, n)) {
                     // Content decides, not the name: a video goes to the sampler; a JPEG named .mp4 was
                     // caught above as the image it is.
+                    if (videos && index != null) {
+                        // Frames keyed by (file identity, time): new labels re-rank them, nothing is decoded.
+                        EmbeddingCache.VideoFrames f = indexedFrames(() -> index.framesByPath(abs, size, mtime));
+                        if (f != null) {
+                            List<VideoFrame> frames = new ArrayList<>(f.times().size());
+                            f.times().forEach(t -> frames.add(new VideoFrame(t, false, new float[0])));
+                            VideoSample s = new VideoSample(p, frames, f.duration(), 0, 0, 0, "", "");
+                            return Item.toDecode(w, size, mtime, abs, null, Item.VIDEO, null)
+                                    .withFrames(new Item.Frames(s, f.vectors(), true));
+                        }
+                    }
                     return videos ? Item.toDecode(w, size, mtime, abs, null, Item.VIDEO, null)
                             : Item.record(w, TagResult.Status.ERROR,
                                     "a video file, but no video decoder (clip-video) is on the classpath", size, mtime);
@@ -160,6 +175,18 @@ final class Triage {
 
     private interface IndexCall {
         float[] call() throws IOException;
+    }
+
+    private interface FramesCall {
+        EmbeddingCache.VideoFrames call() throws IOException;
+    }
+
+    private static EmbeddingCache.VideoFrames indexedFrames(FramesCall call) {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw new IndexFailure(e);
+        }
     }
 
     /** Index I/O must not be mistaken for a bad file: it fails the run. */
