@@ -74,10 +74,13 @@ final class ClassifyCommand implements Callable<Integer> {
                 // Path.of("") is the current folder: name the real mistake instead.
                 throw new CommandLine.ParameterException(spec.commandLine(), "empty image argument ('')");
             }
-            if (Files.isDirectory(p)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), p + " is a folder; classify takes image files. "
-                        + "To classify a folder of photos use 'clip tag " + p + " --labels ...'");
-            }
+        }
+        // A folder among image files is that argument's error (the others are classified); only
+        // folders and nothing else is a usage mistake, caught before the model loads.
+        if (images.stream().allMatch(Files::isDirectory)) {
+            Path p = images.get(0);
+            throw new CommandLine.ParameterException(spec.commandLine(), p + " is a folder; classify takes image files. "
+                    + "To classify a folder of photos use 'clip tag " + p + " --labels ...'");
         }
         // Usage errors before the (slow) model load.
         List<String> labels;
@@ -126,8 +129,10 @@ final class ClassifyCommand implements Callable<Integer> {
                 stages.run(model, classifier, c -> {
                     if (c.error().isPresent()) {
                         failed[0]++;
-                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": "
-                                + CliNames.cli(c.error().get()));
+                        String why = CliNames.cli(c.error().get());
+                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": " + why
+                                + (why.endsWith("is a folder, not an image") ? " (for folders of photos use 'clip tag "
+                                        + c.image().map(Path::toString).orElse("DIR") + " --labels ...')" : ""));
                         err.flush();
                         return;
                     }
