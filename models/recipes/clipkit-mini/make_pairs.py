@@ -35,6 +35,7 @@ SEED = 0
 # About 20 openclipart PNGs are 170-620 megapixels: decoding one takes seconds and gigabytes for a
 # 96-pixel result, so inputs over this are left out (and counted in the log).
 MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = None  # trusted package files; MAX_PIXELS above is the limit that applies
 HELD_OUT_PERCENT = 10  # of concepts (not images): never in training, for the zero-shot test
 
 DEB = {
@@ -191,6 +192,37 @@ def emoji_items(src, cldr, wn):
     return items
 
 
+def split_compound(word, wn):
+    """"firetruck" -> "fire truck", "coffeecup" -> "coffee cup": Tux Paint's file names often
+    run two nouns together; the split is kept when WordNet knows the phrase or both halves."""
+    for i in range(3, len(word) - 2):
+        left, right = word[:i], word[i:]
+        if wn.lemma(left + " " + right):
+            return left + " " + right
+    for i in range(len(word) - 3, 2, -1):  # longest head noun first
+        left, right = word[:i], word[i:]
+        if wn.lemma(left) and wn.lemma(right):
+            return left + " " + right
+    return None
+
+
+def tuxpaint_name(stem, desc, wn):
+    """The concept a stamp shows: its file name (digits and one-letter parts dropped, run-together
+    nouns split) when WordNet knows its head noun; else its description ("The letter a" ->
+    "letter a"), so that alphabet stamps named filled/*.png are separate concepts."""
+    words = [re.sub(r"\d+$", "", w) for w in re.split(r"[-_ ]+", stem.lower())]
+    words = [w for w in words if len(w) > 1 and not re.match(r"\d", w)]
+    if words and not wn.head(" ".join(words)):
+        split = split_compound(words[-1], wn)
+        if split:
+            words[-1] = split
+    name = " ".join(words)
+    if name and wn.head(name):
+        return name
+    d = re.sub(r"^(a|an|the|some)\s+", "", desc.strip().rstrip(".!").lower())
+    return " ".join(d.split()[:5]) if 0 < len(d.split()) <= 5 else name
+
+
 def tuxpaint_items(root, wn):
     base = os.path.join(root, "usr/share/tuxpaint/stamps")
     items = []
@@ -208,8 +240,11 @@ def tuxpaint_items(root, wn):
                 continue
             with open(os.path.join(d, stem + ".txt"), encoding="utf-8", errors="replace") as f:
                 desc = f.readline().strip()
-            words = re.split(r"[-_ ]+", stem.lower())
-            name = " ".join(w for w in words if len(w) > 1 and not w.isdigit() and not re.match(r"\d", w))
+            name = tuxpaint_name(stem, desc, wn)
+            letter = [w for w in re.split(r"[-_ ]+", stem) if len(w) == 1 and w.isalpha()]
+            if "alphabets" in d.split(os.sep) and letter:
+                # a_outline.png, A.png, asl_a.png: the concept is the letter, not "outline"
+                name = ("sign language letter " if "asl" in stem.lower() else "letter ") + letter[0].lower()
             if not desc or not name:
                 continue
             how = ("svg" if ext == ".svg" else "file", os.path.join(d, fn))
