@@ -78,6 +78,8 @@ public final class FfmpegVideoSampler implements VideoSampler {
         // One known layout for the copy below, whatever the stream's own (JavaCV would otherwise pass
         // some formats through with 4 channels).
         g.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
+        // Frame-threaded decoding on every core (FFmpeg's "auto"), as OpenCV and PyAV use it.
+        g.setVideoOption("threads", "0");
         try {
             try {
                 g.start();
@@ -126,14 +128,15 @@ public final class FfmpegVideoSampler implements VideoSampler {
                 decoded++;
                 long t = Math.max(0, f.timestamp);
                 boolean regular = t >= nextRegular;
-                boolean check = t >= nextCheck;
+                // A threshold of 1 cannot be exceeded: no check points, no thumbnails.
+                boolean check = sceneThreshold < 1 && t >= nextCheck;
                 if (!regular && !check) {
                     continue;
                 }
-                BufferedImage img = rotate(f, rotation);
                 boolean scene = false;
                 if (check) {
-                    float[] thumb = thumbnail(img);
+                    // Straight from FFmpeg's buffer: a check point that takes no frame copies nothing else.
+                    float[] thumb = thumbnail(f);
                     if (lastThumb != null && meanAbsDiff(thumb, lastThumb) > sceneThreshold && t - lastTakenUs >= checkUs) {
                         scene = true;
                     }
@@ -141,6 +144,7 @@ public final class FfmpegVideoSampler implements VideoSampler {
                     nextCheck = t + checkUs;
                 }
                 if (regular || scene) {
+                    BufferedImage img = rotate(f, rotation);
                     frames.add(new VideoFrame(Duration.ofNanos(t * 1000), scene && !regular, preprocessor.preprocess(img)));
                     lastTakenUs = t;
                     if (regular) {
@@ -230,22 +234,28 @@ public final class FfmpegVideoSampler implements VideoSampler {
         return out;
     }
 
-    /** 16x16 cells x RGB, levels in 0..1, box-averaged over a sparse grid of pixels. */
-    static float[] thumbnail(BufferedImage img) {
-        int w = img.getWidth();
-        int h = img.getHeight();
+    /**
+     * 16x16 cells x RGB, levels in 0..1, box-averaged over a sparse grid of the frame's BGR24 pixels
+     * (read in place; unrotated, which is fine for comparing one frame with the next).
+     */
+    static float[] thumbnail(Frame f) {
+        int w = f.imageWidth;
+        int h = f.imageHeight;
+        int stride = f.imageStride;
+        java.nio.ByteBuffer buf = (java.nio.ByteBuffer) f.image[0];
         float[] out = new float[768];
         int[] count = new int[256];
         int stepX = Math.max(1, w / 64);
         int stepY = Math.max(1, h / 64);
         for (int y = 0; y < h; y += stepY) {
             int cy = Math.min(15, y * 16 / h);
+            int row = y * stride;
             for (int x = 0; x < w; x += stepX) {
-                int rgb = img.getRGB(x, y);
+                int i = row + 3 * x;
                 int c = cy * 16 + Math.min(15, x * 16 / w);
-                out[3 * c] += ((rgb >> 16) & 0xff) / 255f;
-                out[3 * c + 1] += ((rgb >> 8) & 0xff) / 255f;
-                out[3 * c + 2] += (rgb & 0xff) / 255f;
+                out[3 * c] += (buf.get(i + 2) & 0xff) / 255f;
+                out[3 * c + 1] += (buf.get(i + 1) & 0xff) / 255f;
+                out[3 * c + 2] += (buf.get(i) & 0xff) / 255f;
                 count[c]++;
             }
         }
