@@ -89,7 +89,7 @@ final class IndexUpdate {
         });
         long removed = prune(inputs, present);
         return new EmbeddingIndex.UpdateSummary(s.encoded(), s.cacheHits(), s.failed(), removed, index.size(),
-                failures, Duration.ofNanos(System.nanoTime() - t0));
+                failures, Duration.ofNanos(System.nanoTime() - t0), false);
     }
 
     /**

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             EmbedCommand.class,
             ClassifyCommand.class,
             TagCommand.class,
+            IndexCommand.class, SearchCommand.class,
             ModelsCommand.class,
             CommandLine.HelpCommand.class
         })
