@@ -32,4 +32,12 @@ final class Checks {
         }
         return threads;
     }
+
+    /** A DJL device name. */
+    static String device(String device) {
+        if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
+            throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
+        }
+        return device;
+    }
 }

@@ -176,10 +176,7 @@ public interface ClipModel extends AutoCloseable {
 
         /** DJL device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
         public Builder device(String device) {
-            if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
-                throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
-            }
-            this.device = device;
+            this.device = Checks.device(device);
             return this;
         }
 

@@ -35,7 +35,11 @@ public interface ImagePreprocessor {
 
     /** Validating builder. */
     interface Builder {
+        /** Input side in pixels, keeping the rest of the spec (default: OpenAI's spec at 224). */
         Builder size(int size);
+
+        /** The whole image spec of a model family ({@code model.info().spec().image()}). */
+        Builder spec(ModelSpec.Image spec);
 
         Builder exifRotate(boolean rotate);
 

@@ -8,6 +8,7 @@ import java.util.List;
  * <pre>{@code
  * ModelInfo i = model.info();
  * System.out.println(i.architecture() + " " + i.imageResolution() + "px, sha256 " + i.checkpointSha256());
+ * System.out.println(i.spec().image().describe());
  * }</pre>
  *
  * @param name model name (registry name or file name)
@@ -29,6 +30,9 @@ import java.util.List;
  * @param checkpointSha256 SHA-256 of the checkpoint file
  * @param device DJL device it runs on
  * @param dtype compute type
+ * @param spec the model family's tokenizer, image preprocessing and scoring
+ * @param vocabularySha256 SHA-256 of the vocabulary file the tokenizer reads (CLIP's bundled one unless
+ *     the model folder or the caller gives another)
  */
 public record ModelInfo(
         String name,
@@ -49,8 +53,12 @@ public record ModelInfo(
         String format,
         String checkpointSha256,
         String device,
-        DType dtype) {
+        DType dtype,
+        ModelSpec spec,
+        String vocabularySha256) {
     public ModelInfo {
         visionBlocks = List.copyOf(visionBlocks);
+        java.util.Objects.requireNonNull(spec, "spec");
+        java.util.Objects.requireNonNull(vocabularySha256, "vocabularySha256");
     }
 }

@@ -21,12 +21,15 @@ public record ModelOptions(
         Optional<Path> vocabulary,
         int batchSize) {
 
+    /** Validates every value as the builder does, so no path around the checks exists. */
     public ModelOptions {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(device, "device");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(vocabulary, "vocabulary");
+        Checks.device(device);
+        Checks.threads(threads, true);
+        Checks.batchSize(batchSize);
     }
 
     public static ModelOptions defaults() {
@@ -55,10 +58,7 @@ public record ModelOptions(
 
         /** DJL device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
         public Builder device(String device) {
-            if (device == null || !device.matches("cpu|gpu(:\\d+)?")) {
-                throw new IllegalArgumentException("bad device '" + device + "': use cpu, gpu or gpu:N");
-            }
-            this.device = device;
+            this.device = Checks.device(device);
             return this;
         }
 
@@ -74,10 +74,7 @@ public record ModelOptions(
 
         /** Intra-op threads; 0 keeps the engine's default. */
         public Builder threads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-            }
-            this.threads = threads;
+            this.threads = Checks.threads(threads, true);
             return this;
         }
 

@@ -52,6 +52,8 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
+    @Mixin DecodeOptionsMixin decode;
+
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "Show the K most probable labels (default: all).")
     Integer topK;
 
@@ -104,13 +106,14 @@ final class ClassifyCommand implements Callable<Integer> {
             builder.minScore(minScore);
         }
         modelOptions.check();
+        decode.check();
 
         int failed = 0;
         int batch = modelOptions.batchSize();
         try (ClipModel model = modelOptions.load();
              // Images are decoded and resized on a background thread, up to one batch ahead: the
              // first batch while the labels are embedded, the next ones while a batch is encoded.
-             Prefetch prefetch = new Prefetch(modelOptions.preprocessor(model), images, batch);
+             Prefetch prefetch = new Prefetch(decode.preprocessor(model), images, batch);
              ZeroShotClassifier classifier = builder.model(model).build()) {
             Trace.mark("classify: labels embedded");
             List<Path> names = new ArrayList<>(batch);
@@ -222,10 +225,10 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         Provenance pv = c.provenance();
         out.println(c.image().map(Path::toString).orElse("?") + "  (" + pv.model() + ")");
-        int w = Math.max(5, c.labels().stream().mapToInt(l -> l.label().length()).max().orElse(5));
-        out.printf(Locale.ROOT, "  %-" + w + "s  %11s  %7s%n", "label", "probability", "cosine");
+        int w = Math.max(5, c.labels().stream().mapToInt(l -> DisplayWidth.of(l.label())).max().orElse(5));
+        out.printf(Locale.ROOT, "  %s  %11s  %7s%n", DisplayWidth.padRight("label", w), "probability", "cosine");
         for (LabelScore s : c.labels()) {
-            out.printf(Locale.ROOT, "  %-" + w + "s  %11.4f  %7.4f%n", s.label(), s.probability(), s.cosine());
+            out.printf(Locale.ROOT, "  %s  %11.4f  %7.4f%n", DisplayWidth.padRight(s.label(), w), s.probability(), s.cosine());
         }
     }
 

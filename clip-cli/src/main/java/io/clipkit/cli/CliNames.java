@@ -22,7 +22,23 @@ final class CliNames {
             Map.entry("dtype", "--dtype"));
     private static final Pattern LEADING = Pattern.compile("^(bad |unknown )?(threads|batch size|top-k|min-score|maxPixels|decode timeout|device|model|dtype)\\b");
 
+    /** The names of {@code io.clipkit.Checks}' run settings, which any command's caller mistake may start with. */
+    private static final Pattern CHECKS = Pattern.compile("^(threads|batch size|top-k|min-score|maxPixels|decode timeout)\\b");
+
     private CliNames() {}
+
+    /**
+     * A caller-mistake message from a library check ({@code "threads must be in 1..256, got 0"})
+     * with the setting's flag ({@code --threads}); other messages unchanged (e.g. "unknown model
+     * 'x'" is about a registry name, not the {@code --model} flag).
+     */
+    static String checks(String message) {
+        if (message == null) {
+            return null;
+        }
+        Matcher m = CHECKS.matcher(message);
+        return m.find() ? FLAGS.get(m.group(1)) + message.substring(m.end()) : message;
+    }
 
     /** The message with a leading library option name replaced by its flag. */
     static String flags(String message) {

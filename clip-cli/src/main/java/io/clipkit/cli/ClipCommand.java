@@ -10,8 +10,11 @@ import picocli.CommandLine.Option;
 /**
  * The {@code clip} command: a root that only dispatches to subcommands.
  *
- * <p>Exit codes: 0 success, 1 failure, 2 usage error (picocli's default), 3 partial failure in
- * batch commands. Failures print a message, not a stack trace, unless {@code -v} is given.
+ * <p>Exit codes, decided in one place ({@link #exitCode(Throwable)}, picocli's exit-code mapper,
+ * from the exception's type): 0 success, {@value #EXIT_FAILURE} failure (I/O and anything else),
+ * {@value #EXIT_USAGE} usage error, {@value #EXIT_PARTIAL} partial failure in batch commands,
+ * {@value #EXIT_MODEL} the model could not be found, downloaded or loaded. Failures print a
+ * message, not a stack trace, unless {@code -v} is given.
  */
 @Command(
         name = "clip",
@@ -29,8 +32,14 @@ import picocli.CommandLine.Option;
             CommandLine.HelpCommand.class
         })
 public final class ClipCommand implements Runnable {
+    /** Exit code of a failure: I/O (the message names the file) or anything not listed below. */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code of a usage error: a bad option or value (picocli's own code for those). */
+    public static final int EXIT_USAGE = 2;
     /** Exit code of a batch run in which some inputs failed. */
     public static final int EXIT_PARTIAL = 3;
+    /** Exit code of a model problem: not found, not downloadable, not a checkpoint, unsupported. */
+    public static final int EXIT_MODEL = 4;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -75,25 +84,34 @@ public final class ClipCommand implements Runnable {
             }
         };
         CommandLine cl = new CommandLine(new ClipCommand(), factory);
+        cl.setExitCodeExceptionMapper(ClipCommand::exitCode);
+        ModelsCommand.InfoCommand.trimOptions(cl.getSubcommands().get("models").getSubcommands().get("info"));
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
+            String message = describe(ex);
             if (ex instanceof IllegalArgumentException) {
-                // A caller mistake found after parsing (bad label list, bad value): usage error.
-                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
-                if (verbose(commandLine)) {
-                    ex.printStackTrace(err);
-                }
-                err.flush();
-                return CommandLine.ExitCode.USAGE;
+                // A caller mistake found after parsing: a core message names the library's option.
+                message = CliNames.checks(message);
             }
-            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + message);
             if (verbose(commandLine)) {
                 ex.printStackTrace(err);
             }
             err.flush();
-            return CommandLine.ExitCode.SOFTWARE;
+            return exitCode(ex);
         });
         return cl;
+    }
+
+    /** The exit code for a failure, by its type (the one place that decides; see the class comment). */
+    static int exitCode(Throwable ex) {
+        if (ex instanceof ModelOptionsMixin.ModelUnavailableException || ex instanceof io.clipkit.ClipException) {
+            return EXIT_MODEL;
+        }
+        if (ex instanceof CommandLine.ParameterException || ex instanceof IllegalArgumentException) {
+            return EXIT_USAGE;
+        }
+        return EXIT_FAILURE;
     }
 
     /**

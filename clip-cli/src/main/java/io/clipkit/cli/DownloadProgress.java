@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Shows a download: a progress bar (bytes, rate, ETA) on a terminal, plain lines every few seconds
@@ -44,12 +42,8 @@ final class DownloadProgress implements Downloader.Listener {
         this.startNanos = System.nanoTime();
         this.lastLine = startNanos;
         if (terminal) {
-            bar = new ProgressBarBuilder()
-                    .setTaskName(what)
+            bar = ProgressBars.builder(what, " MB", 1_000_000)
                     .setInitialMax(total > 0 ? total : -1)
-                    .setUnit(" MB", 1_000_000)
-                    .showSpeed()
-                    .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(250)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .startsFrom(resumedFrom, Duration.ZERO)

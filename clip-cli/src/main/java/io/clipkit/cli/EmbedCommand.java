@@ -35,6 +35,8 @@ final class EmbedCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin ModelOptionsMixin modelOptions;
 
+    @picocli.CommandLine.Mixin DecodeOptionsMixin decode;
+
     @Option(names = "--image", paramLabel = "FILE", description = "An image to embed (repeatable).")
     List<Path> images = new ArrayList<>();
 
@@ -55,17 +57,19 @@ final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "Give at least one --image FILE or --text TEXT");
         }
         modelOptions.check();
+        decode.check();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int failed = 0;
         List<Result> results = new ArrayList<>();
         try (ClipModel clip = modelOptions.load()) {
             // Preprocess / tokenize one by one so a bad input is named and skipped; run the rest batched.
+            io.clipkit.ImagePreprocessor pre = decode.preprocessor(clip);
             List<float[]> pixels = new ArrayList<>();
             List<Path> okImages = new ArrayList<>();
             for (Path image : images) {
                 try {
-                    pixels.add(clip.preprocessor().preprocess(image));
+                    pixels.add(pre.preprocess(image));
                     okImages.add(image);
                 } catch (IOException | IllegalArgumentException e) {
                     err.println("clip embed: " + describe(image.toString(), e));

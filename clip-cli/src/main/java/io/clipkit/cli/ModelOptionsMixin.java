@@ -3,7 +3,6 @@ package io.clipkit.cli;
 import io.clipkit.Activation;
 import io.clipkit.ClipModel;
 import io.clipkit.DType;
-import io.clipkit.ImagePreprocessor;
 import io.clipkit.registry.ClipHome;
 import io.clipkit.registry.ModelResolver;
 import io.clipkit.model.ModelLoader;
@@ -18,7 +17,7 @@ import picocli.CommandLine.Spec;
 /**
  * The model options every command that loads a model shares ({@code classify}, {@code tag},
  * {@code embed}, {@code models info}): which model, the cache, vocabulary, device, compute type,
- * threads, batch size, activation. Use as {@code @Mixin ModelOptionsMixin model;} and call
+ * threads, batch size, activation (how images are decoded is {@link DecodeOptionsMixin}'s). Use as {@code @Mixin ModelOptionsMixin model;} and call
  * {@link #load()}; it fills one {@link ClipModel#builder()}.
  */
 public final class ModelOptionsMixin {
@@ -67,9 +66,6 @@ public final class ModelOptionsMixin {
             description = "MLP activation. Default: the model's config or registry entry, else quick-gelu (OpenAI's).")
     Activation activation;
 
-    @Option(names = "--no-exif-rotate", description = "Do not rotate images by their EXIF orientation.")
-    boolean noExifRotate;
-
     static final class DTypeConverter implements picocli.CommandLine.ITypeConverter<DType> {
         @Override
         public DType convert(String value) {
@@ -96,10 +92,6 @@ public final class ModelOptionsMixin {
 
     public int batchSize() {
         return batchSize;
-    }
-
-    public boolean exifRotate() {
-        return !noExifRotate;
     }
 
     /** The builder these options describe; usage errors (bad values) surface here, before any loading. */
@@ -144,17 +136,30 @@ public final class ModelOptionsMixin {
     }
 
     /** Resolves and loads the model. */
-    public ClipModel load() throws IOException {
-        ClipModel.Builder b = builder();
-        ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
-        return b.load();
+    public ClipModel load() {
+        return load(builder());
     }
 
-    /** The model's image pipeline, or one without EXIF rotation if {@code --no-exif-rotate}. */
-    public ImagePreprocessor preprocessor(ClipModel m) {
-        if (exifRotate()) {
-            return m.preprocessor();
+    /**
+     * Loads the model {@code b} describes (this mixin's {@link #builder()}, perhaps adjusted). Any
+     * failure to find, download or read it becomes a {@link ModelUnavailableException} with the same
+     * message, so every model problem has one exit code.
+     */
+    public ClipModel load(ClipModel.Builder b) {
+        ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
+        try {
+            return b.load();
+        } catch (IOException | RuntimeException e) {
+            throw new ModelUnavailableException(e);
         }
-        return ImagePreprocessor.builder().size(m.info().imageResolution()).exifRotate(false).build();
+    }
+
+    /** The model given by {@code --model} could not be found, downloaded or loaded (the cause says why). */
+    static final class ModelUnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ModelUnavailableException(Exception cause) {
+            super(ClipCommand.describe(cause), cause);
+        }
     }
 }

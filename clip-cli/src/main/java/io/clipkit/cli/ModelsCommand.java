@@ -58,8 +58,8 @@ final class ModelsCommand implements Runnable {
         List<ModelRegistry.Entry> entries(ModelResolver r, List<String> names) {
             List<ModelRegistry.Entry> entries = new ArrayList<>();
             for (String name : names) {
-                entries.add(r.registry().find(name).orElseThrow(() -> new IllegalArgumentException(
-                        "unknown model '" + name + "': known models are " + r.registry().names())));
+                entries.add(r.registry().find(name).orElseThrow(() -> new ModelOptionsMixin.ModelUnavailableException(
+                        new IllegalArgumentException("unknown model '" + name + "': known models are " + r.registry().names()))));
             }
             return entries;
         }
@@ -117,7 +117,12 @@ final class ModelsCommand implements Runnable {
             List<ModelRegistry.Entry> entries = cache.entries(r, names);
             for (ModelRegistry.Entry e : entries) {
                 Object before = fileKey(r.cachedPath(e));
-                Path p = r.pull(e);
+                Path p;
+                try {
+                    p = r.pull(e);
+                } catch (IOException ex) {
+                    throw new ModelOptionsMixin.ModelUnavailableException(ex);
+                }
                 // A cached file that failed its check is downloaded again (a new file): say so.
                 boolean reused = before != null && before.equals(fileKey(p));
                 out.println(e.name() + ": " + (reused ? "already cached, verified" : "downloaded and verified") + ": " + p);
@@ -216,28 +221,50 @@ final class ModelsCommand implements Runnable {
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Load a model (registry name or checkpoint path) and print what was inferred from it.")
     static final class InfoCommand implements Callable<Integer> {
+        /** Options of the shared model mixin that change nothing {@code info} prints: left out of its help and parser. */
+        static final List<String> IRRELEVANT = List.of("--batch-size", "--encoder-threads");
+
         @Spec CommandSpec spec;
 
         @Mixin ModelOptionsMixin modelOptions;
 
-        @Parameters(index = "0", paramLabel = "NAME|PATH")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME|PATH",
+                description = "The model (the same as --model; default: " + ModelResolver.DEFAULT_MODEL + ").")
         String model;
+
+        /** Removes {@link #IRRELEVANT} from this command (called once when the command line is built). */
+        static void trimOptions(CommandLine info) {
+            CommandSpec s = info.getCommandSpec();
+            for (String name : IRRELEVANT) {
+                CommandLine.Model.OptionSpec o = s.findOption(name);
+                o.setValue(Integer.valueOf(o.defaultValue())); // no longer parsed, so no longer defaulted by picocli
+                s.remove(o);
+            }
+        }
 
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            boolean flag = spec.commandLine().getParseResult().hasMatchedOption("--model");
+            if (model != null && flag && !model.equals(modelOptions.model)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "two models given: --model "
+                        + modelOptions.model + " and " + model + "; give one (as NAME|PATH or with --model)");
+            }
+            if (model == null) {
+                model = modelOptions.model;
+            }
             modelOptions.model = model;
             ModelResolver r = new ModelResolver(modelOptions.cacheDir(), new Downloader(), Downloader.SILENT, line -> { });
             var entry = r.registry().find(model);
             if (entry.isPresent() && !Files.exists(Path.of(model)) && !Files.isRegularFile(r.cachedPath(entry.get()))) {
                 ModelRegistry.Entry e = entry.get();
-                out.println("name:        " + e.name());
-                out.println("url:         " + e.url());
-                out.println("sha256:      " + e.sha256());
-                out.println("size:        " + ModelResolver.describeSize(e));
-                out.println("resolution:  " + e.resolution());
-                out.println("activation:  " + e.activation().cliName());
-                out.println("cached:      no (run 'clip models pull " + e.name() + "' to download and inspect it)");
+                row(out, "name", e.name());
+                row(out, "url", e.url());
+                row(out, "sha256", e.sha256());
+                row(out, "size", ModelResolver.describeSize(e));
+                row(out, "resolution", e.resolution());
+                row(out, "activation", e.activation().cliName());
+                row(out, "cached", "no (run 'clip models pull " + e.name() + "' to download and inspect it)");
                 return 0;
             }
             // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
@@ -248,19 +275,27 @@ final class ModelsCommand implements Runnable {
         }
 
         static void print(PrintWriter out, ModelInfo i) {
-            out.println("name:             " + i.name());
-            out.println("architecture:     " + i.architecture());
-            out.println("format:           " + i.format());
-            out.println("checkpoint sha256:" + " " + i.checkpointSha256());
-            out.println("embed dim:        " + i.embedDim());
-            out.println("image resolution: " + i.imageResolution());
-            out.println("vision:           width " + i.visionWidth() + ", layers " + i.visionLayers()
+            row(out, "name", i.name());
+            row(out, "architecture", i.architecture());
+            row(out, "format", i.format());
+            row(out, "checkpoint sha256", i.checkpointSha256());
+            row(out, "embed dim", i.embedDim());
+            row(out, "image resolution", i.imageResolution());
+            row(out, "vision", "width " + i.visionWidth() + ", layers " + i.visionLayers()
                     + (i.visionBlocks().isEmpty() ? "" : " " + i.visionBlocks()) + ", heads " + i.visionHeads()
                     + (i.patchSize() > 0 ? ", patch " + i.patchSize() : ""));
-            out.println("text:             width " + i.textWidth() + ", layers " + i.textLayers() + ", heads " + i.textHeads()
+            row(out, "text", "width " + i.textWidth() + ", layers " + i.textLayers() + ", heads " + i.textHeads()
                     + ", context " + i.contextLength() + ", vocab " + i.vocabSize());
-            out.println("activation:       " + i.activation().cliName());
-            out.println("device:           " + i.device() + " (" + i.dtype().name().toLowerCase(Locale.ROOT) + ")");
+            row(out, "activation", i.activation().cliName());
+            row(out, "device", i.device() + " (" + i.dtype().name().toLowerCase(Locale.ROOT) + ")");
+        }
+
+        /** Width of the label column: the longest label ("checkpoint sha256:") and one space. */
+        static final int LABEL_WIDTH = 19;
+
+        /** One "label: value" line, values aligned in one column. */
+        static void row(PrintWriter out, String label, Object value) {
+            out.println(String.format(Locale.ROOT, "%-" + LABEL_WIDTH + "s", label + ":") + value);
         }
     }
 }

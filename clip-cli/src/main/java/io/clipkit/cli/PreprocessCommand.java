@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * and/or the center crop as an image ({@code --png}). Bad images are reported and skipped.
  */
 @Command(name = "preprocess", mixinStandardHelpOptions = true,
-        description = {"Write what the model sees: the normalized CHW float32 tensor (.npy) and/or "
-                + "the resized, center-cropped RGB image (.png), as the reference CLIP preprocessing makes them.",
+        description = {"Write what the model sees, as a tensor and/or an image.",
+            "--npy DIR: the normalized CHW float32 tensor; --png DIR: the resized, center-cropped RGB image; "
+                + "both as the reference CLIP preprocessing makes them.",
             "Outputs are DIR/<image file name>.npy / .png. Exit 1 if any image failed (the others are still written)."})
 final class PreprocessCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -45,20 +46,14 @@ final class PreprocessCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "DIR", description = "Write the N x N crops (what the model sees) here.")
     Path pngDir;
 
-    @Option(names = "--no-exif-rotate", description = "Do not apply the EXIF orientation (the reference pipeline does not).")
-    boolean noExifRotate;
-
-    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970",
-            description = "Refuse images with more pixels than this (default: ${DEFAULT-VALUE}).")
-    long maxPixels;
+    @picocli.CommandLine.Mixin DecodeOptionsMixin decode;
 
     @Override
     public Integer call() throws IOException {
         if (npyDir == null && pngDir == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Give --npy DIR and/or --png DIR");
         }
-        ImagePreprocessor pre = ImagePreprocessor.builder()
-                .size(size).exifRotate(!noExifRotate).maxPixels(maxPixels).build();
+        ImagePreprocessor pre = decode.preprocessor(size);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         for (Path dir : new Path[] {npyDir, pngDir}) {
@@ -117,16 +112,27 @@ final class PreprocessCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    private interface Writer {
+    interface Writer {
         void write(Path tmp) throws IOException;
     }
 
-    /** Writes next to the target and renames, so a reader never sees a half-written file. */
-    private static void writeAtomically(Path target, Writer writer) throws IOException {
+    /**
+     * Writes next to the target and renames, so a reader never sees a half-written file. The
+     * temporary file is created with the default permissions (the umask's, as for any new file),
+     * not {@code createTempFile}'s owner-only 0600: .npy and .png outputs get the same mode.
+     */
+    static void writeAtomically(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp;
+        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+            while (tmp == null) {
+                Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".part");
+                try {
+                    tmp = Files.createFile(candidate);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    // another writer's name: draw again
+                }
+            }
         } catch (IOException e) {
             throw new IOException("cannot write " + target + ": " + IoReasons.reason(e), e);
         }

@@ -49,6 +49,8 @@ final class TagCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
+    @Mixin DecodeOptionsMixin decode;
+
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
 
@@ -82,12 +84,6 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--no-index", description = "Do not read or write an embedding index.")
     boolean noIndex;
 
-    @Option(names = "--max-pixels", paramLabel = "P", defaultValue = "178956970", description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
-    long maxPixels;
-
-    @Option(names = "--decode-timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Give up on a file whose decoding takes longer (default: ${DEFAULT-VALUE}).")
-    long decodeTimeoutSeconds;
-
     @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "10", hidden = true,
             description = "Seconds between progress lines when stderr is not a terminal.")
     double progressInterval;
@@ -107,6 +103,7 @@ final class TagCommand implements Callable<Integer> {
         if (noIndex && index != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
+        decode.check();
         ClipModel.Builder mb = modelOptions.builder();
         Path cache = modelOptions.cacheDir();
         int intraOp = modelOptions.encoderThreads();
@@ -121,14 +118,13 @@ final class TagCommand implements Callable<Integer> {
         }
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
-        try (ClipModel m = mb.load()) {
+        try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
-            ImagePreprocessor pre = ImagePreprocessor.builder().size(size).exifRotate(modelOptions.exifRotate())
-                    .maxPixels(maxPixels).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + modelOptions.exifRotate())
+            ImagePreprocessor pre = decode.builder(size).build();
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
-                    .decodeTimeout(Duration.ofSeconds(Math.max(1, decodeTimeoutSeconds)));
+                    .decodeTimeout(decode.decodeTimeout());
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
             if (threads != null) {
@@ -189,8 +185,7 @@ final class TagCommand implements Callable<Integer> {
         Progress(PrintWriter stdout, ClipModel m) {
             this.stdout = stdout;
             this.json = new ResultLog.JsonFormat(m.info().name(), m.info().checkpointSha256());
-            this.bar = System.console() != null ? new ProgressBarBuilder().setTaskName("tag")
-                    .setStyle(ProgressBarStyle.ASCII).setInitialMax(-1).showSpeed().setUnit(" files", 1).build() : null;
+            this.bar = System.console() != null ? ProgressBars.builder("tag", " files", 1).setInitialMax(-1).build() : null;
         }
 
         @Override

@@ -184,7 +184,7 @@ class ClassifyCommandTest {
         Path small = io.clipkit.testing.TestFiles.fixture("models/vit-p32-r64/model.pt"); // 400 tokens
         int code = cl.execute("classify", io.clipkit.testing.TestFiles.fixture("images/src/jpeg_420_4x3.jpg").toString(),
                 "--labels", "cat,dog", "--model", small.toString(), "--vocab", io.clipkit.testing.TestFiles.vocabulary().toString());
-        assertEquals(1, code, err.toString());
+        assertEquals(ClipCommand.EXIT_MODEL, code, err.toString());
         String e = err.toString();
         assertTrue(e.startsWith("clip classify: prompt 'a photo of a cat.' has token id 49406, but model model.pt has only 400"), e);
         assertFalse(e.contains("\tat "), e);

@@ -128,7 +128,7 @@ class EmbedCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("relu"), r.err());
         r = run("embed", "--model", dir.resolve("missing.pt").toString(), "--text", "x");
-        assertEquals(2, r.code(), "a model path that does not exist is a usage error, as in classify");
+        assertEquals(ClipCommand.EXIT_MODEL, r.code(), "a model that cannot be found: the model exit code, as in classify");
         assertTrue(r.err().contains("missing.pt"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
     }
@@ -136,7 +136,7 @@ class EmbedCommandTest {
     @Test
     void textWithoutAVocabularyIsAClearError() throws Exception {
         Run r = run("embed", "--model", model.toString(), "--vocab", dir.resolve("nope.txt.gz").toString(), "--text", "x");
-        assertEquals(1, r.code());
+        assertEquals(ClipCommand.EXIT_MODEL, r.code());
         assertTrue(r.err().contains("nope.txt.gz"), r.err());
     }
 

@@ -140,10 +140,10 @@ class ModelsCommandTest {
     @Test
     void pullFailuresAreClear() {
         Run unknown = run("models", "pull", "nope", "--cache-dir", cache.toString());
-        assertEquals(2, unknown.code);
+        assertEquals(ClipCommand.EXIT_MODEL, unknown.code);
         assertTrue(unknown.err.contains("unknown model 'nope'") && unknown.err.contains("ViT-B-32"), unknown.err);
         Run notFound = run("models", "pull", "RN50", "--cache-dir", cache.toString());   // the mirror has no RN50
-        assertEquals(1, notFound.code);
+        assertEquals(ClipCommand.EXIT_MODEL, notFound.code);
         assertTrue(notFound.err.contains("HTTP 404") && notFound.err.contains("RN50.pt"), notFound.err);
         assertFalse(notFound.err.contains("\tat "), "no stack trace without -v");
     }
@@ -153,7 +153,7 @@ class ModelsCommandTest {
         Run r = run("models", "info", "ViT-B-32", "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af"), r.out);
-        assertTrue(r.out.contains("cached:      no"), r.out);
+        assertTrue(r.out.contains("cached:            no"), r.out);
         assertTrue(requests.isEmpty(), "info does not download");
     }
 
@@ -164,8 +164,8 @@ class ModelsCommandTest {
         loader = (p, o) -> new FakeClipModel(o.name(), "12".repeat(32), 16, 12, 100f);
         Run r = run("models", "info", ckpt.toString(), "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("name:             my.pt"), r.out);
-        assertTrue(r.out.contains("embed dim:        16") && r.out.contains("context 12"), r.out);
+        assertTrue(r.out.contains("name:              my.pt"), r.out);
+        assertTrue(r.out.contains("embed dim:         16") && r.out.contains("context 12"), r.out);
     }
 
     /** Regression: inspecting a checkpoint failed when no vocabulary was beside it or in the cache. */
@@ -174,7 +174,7 @@ class ModelsCommandTest {
         Path ckpt = TestFiles.fixture("models/vit-p32-r64/model.pt");
         Run r = run("models", "info", ckpt.toString(), "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("architecture:     vit") && r.out.contains("vocab 400"), r.out);
+        assertTrue(r.out.contains("architecture:      vit") && r.out.contains("vocab 400"), r.out);
         assertTrue(requests.isEmpty(), "nothing is downloaded");
     }
 
@@ -182,7 +182,7 @@ class ModelsCommandTest {
     void infoOfANonCheckpointNamesTheFile() throws Exception {
         Path txt = Files.writeString(cache.resolve("notes.pt"), "hello, not a model");
         Run r = run("models", "info", txt.toString(), "--cache-dir", cache.toString());
-        assertEquals(1, r.code, r.out);
+        assertEquals(ClipCommand.EXIT_MODEL, r.code, r.out);
         assertTrue(r.err.startsWith("clip models info: " + txt + ": not a checkpoint"), r.err);
     }
 
@@ -191,8 +191,8 @@ class ModelsCommandTest {
         Path ckpt = TestFiles.fixture("models/vit-p32-r64/model.pt");
         Run r = run("models", "info", ckpt.toString(), "--vocab", TestFiles.vocabulary().toString(), "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("architecture:     vit") && r.out.contains("embed dim:        32")
-                && r.out.contains("image resolution: 64") && r.out.contains("patch 32") && r.out.contains("format:           torchscript"), r.out);
+        assertTrue(r.out.contains("architecture:      vit") && r.out.contains("embed dim:         32")
+                && r.out.contains("image resolution:  64") && r.out.contains("patch 32") && r.out.contains("format:            torchscript"), r.out);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.clipkit.image;
 
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.ModelSpec;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
@@ -8,38 +9,46 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The reference pipeline: decode, EXIF transpose (optional), {@code Resize(n, BICUBIC)} as
- * torchvision 0.14 sizes it, {@code CenterCrop(n)}, {@code convert("RGB")}, {@code ToTensor},
- * {@code Normalize}. Immutable and thread-safe.
+ * The reference pipeline of a {@link ModelSpec.Image}; for OpenAI's spec: decode, EXIF transpose
+ * (optional), {@code Resize(n, BICUBIC)} as torchvision 0.14 sizes it, {@code CenterCrop(n)},
+ * {@code convert("RGB")}, {@code ToTensor}, {@code Normalize}. Immutable and thread-safe.
  */
 final class ClipImagePreprocessor implements ImagePreprocessor {
-    static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
-    static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
-    /** Normalized value of each uint8 level per channel, computed as torch does in float32. */
-    private static final float[][] NORM = new float[3][256];
-
-    static {
-        for (int c = 0; c < 3; c++) {
-            for (int v = 0; v < 256; v++) {
-                NORM[c][v] = ((float) v / 255f - MEAN[c]) / STD[c];
-            }
-        }
-    }
-
+    private final ModelSpec.Image spec;
     private final int size;
     private final boolean exifRotate;
     private final long maxPixels;
     private final boolean turboJpeg;
-
-    ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels) {
-        this(size, exifRotate, maxPixels, true);
-    }
+    /** Normalized value of each uint8 level per channel, computed as torch does in float32. */
+    private final float[][] norm = new float[3][256];
 
     ClipImagePreprocessor(int size, boolean exifRotate, long maxPixels, boolean turboJpeg) {
-        this.size = size;
+        this(ModelSpec.Image.openai(size), exifRotate, maxPixels, turboJpeg);
+    }
+
+    ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg) {
+        if (spec.resize() != ModelSpec.Resize.SHORTEST_EDGE_CROP || spec.interpolation() != ModelSpec.Interpolation.BICUBIC
+                || spec.convertRgbFirst() || spec.crop() != ModelSpec.CropRounding.ROUND) {
+            throw new IllegalArgumentException("image preprocessing " + spec.describe() + " is not supported yet "
+                    + "(supported: resize=shortest-crop, interpolation=bicubic, rgb=last, crop=round)");
+        }
+        this.spec = spec;
+        this.size = spec.size();
         this.exifRotate = exifRotate;
         this.maxPixels = maxPixels;
         this.turboJpeg = turboJpeg;
+        for (int c = 0; c < 3; c++) {
+            float mean = spec.mean().get(c);
+            float std = spec.std().get(c);
+            for (int v = 0; v < 256; v++) {
+                norm[c][v] = ((float) v / 255f - mean) / std;
+            }
+        }
+    }
+
+    /** The spec this pipeline implements. */
+    ModelSpec.Image spec() {
+        return spec;
     }
 
     @Override
@@ -49,13 +58,13 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
 
     @Override
     public float[] preprocess(Path image) throws IOException {
-        return normalize(cropRgb(image), size);
+        return normalize(cropRgb(image));
     }
 
     @Override
     public float[] preprocess(BufferedImage image) {
         Objects.requireNonNull(image, "image");
-        return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)), size);
+        return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)));
     }
 
     @Override
@@ -116,12 +125,12 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         return Resample.resizeWindow(p, newW, newH, left, top, n, n);
     }
 
-    static float[] normalize(byte[] rgb, int n) {
-        int plane = n * n;
+    float[] normalize(byte[] rgb) {
+        int plane = size * size;
         float[] out = new float[3 * plane];
-        float[] r = NORM[0];
-        float[] g = NORM[1];
-        float[] b = NORM[2];
+        float[] r = norm[0];
+        float[] g = norm[1];
+        float[] b = norm[2];
         for (int i = 0, s = 0; i < plane; i++, s += 3) {
             out[i] = r[rgb[s] & 0xff];
             out[plane + i] = g[rgb[s + 1] & 0xff];

@@ -1,6 +1,7 @@
 package io.clipkit.image;
 
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.ModelSpec;
 
 /**
  * Builds {@link ImagePreprocessor}s: Pillow 9.4 + torchvision 0.14 CLIP preprocessing, bit-exact.
@@ -20,7 +21,7 @@ public final class Preprocessors {
     }
 
     private static final class BuilderImpl implements ImagePreprocessor.Builder {
-        private int size = 224;
+        private ModelSpec.Image spec = ModelSpec.Image.openai(224);
         private boolean exifRotate = true;
         private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
 
@@ -29,7 +30,13 @@ public final class Preprocessors {
             if (size < 1 || size > MAX_SIZE) {
                 throw new IllegalArgumentException("image size must be between 1 and " + MAX_SIZE + ", got " + size);
             }
-            this.size = size;
+            this.spec = spec.withSize(size);
+            return this;
+        }
+
+        @Override
+        public ImagePreprocessor.Builder spec(ModelSpec.Image spec) {
+            this.spec = java.util.Objects.requireNonNull(spec, "spec");
             return this;
         }
 
@@ -50,7 +57,7 @@ public final class Preprocessors {
 
         @Override
         public ImagePreprocessor build() {
-            return new ClipImagePreprocessor(size, exifRotate, maxPixels);
+            return new ClipImagePreprocessor(spec, exifRotate, maxPixels, true);
         }
     }
 }

@@ -112,7 +112,7 @@ final class DjlClipModel implements ClipModel {
             synchronized (this) {
                 p = preprocessor;
                 if (p == null) {
-                    p = ImagePreprocessor.builder().size(info.imageResolution()).build();
+                    p = ImagePreprocessor.builder().spec(info.spec().image()).build();
                     preprocessor = p;
                 }
             }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import io.clipkit.ClipException;
 import io.clipkit.ClipModel;
 import io.clipkit.ModelInfo;
+import io.clipkit.ModelSpec;
 import io.clipkit.ModelOptions;
 import io.clipkit.engine.Engines;
 import io.clipkit.model.checkpoint.Checkpoint;
@@ -181,15 +182,28 @@ public final class ModelLoader {
             float logitScale = (float) Math.exp(w.getFloat("logit_scale").getFloat());
             Trace.mark("load: weights in libtorch");
             manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
+            ModelSpec spec = ModelSpec.openai(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale);
             ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
-                    ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype());
+                    ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
+                    spec, vocabularySha256(options, file));
             Trace.mark("load: model ready");
             return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** SHA-256 of the vocabulary the tokenizer will read (the same lookup as the tokenizer's). */
+    private static String vocabularySha256(ModelOptions options, Path checkpoint) {
+        try {
+            java.util.Optional<Path> v = io.clipkit.registry.ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint);
+            return v.isPresent() ? io.clipkit.util.Hashes.sha256Hex(v.get()) : io.clipkit.text.BpeTokenizer.BUNDLED_SHA256;
+        } catch (IOException e) {
+            // reported with its reason when the tokenizer is first used
+            return "unreadable";
         }
     }
 
@@ -200,7 +214,7 @@ public final class ModelLoader {
         int id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
         int gpus = Engines.pytorch().getGpuCount();
         if (id >= gpus) {
-            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use --device cpu");
+            throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use device cpu");
         }
         return Device.gpu(id);
     }

@@ -45,7 +45,8 @@ public class FakeClipModel implements io.clipkit.ClipModel {
     @Override
     public ModelInfo info() {
         return new ModelInfo("fake", "vit", DIM, SIZE, 8, 1, List.of(), 1, 1, 8, 1, 1, 77, 49408,
-                Activation.QUICK_GELU, "state-dict", sha, "cpu", DType.FP32);
+                Activation.QUICK_GELU, "state-dict", sha, "cpu", DType.FP32,
+                io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale()), io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.ModelSpec;
 import io.clipkit.testing.TestFiles;
 import io.clipkit.util.Npy;
 import java.awt.image.BufferedImage;
@@ -72,7 +73,7 @@ class GoldenImageTest {
         for (int v = 0; v < 256; v++) {
             levels[3 * v] = levels[3 * v + 1] = levels[3 * v + 2] = (byte) v;
         }
-        float[] mine = ClipImagePreprocessor.normalize(levels, 16); // 16*16 = 256 pixels
+        float[] mine = new ClipImagePreprocessor(16, false, ImagePreprocessor.DEFAULT_MAX_PIXELS, true).normalize(levels); // 16*16 = 256 pixels
         for (int c = 0; c < 3; c++) {
             for (int v = 0; v < 256; v++) {
                 assertEquals(Float.floatToIntBits(ref[c][v]), Float.floatToIntBits(mine[c * 256 + v]),
@@ -119,7 +120,7 @@ class GoldenImageTest {
         int exact = 0;
         for (int i = 0; i < mine.length; i++) {
             // back to [0,1] units: x = v * std + mean, so |dx| = |dv| * std
-            double d = Math.abs((double) mine[i] - expected[i]) * ClipImagePreprocessor.STD[i / plane];
+            double d = Math.abs((double) mine[i] - expected[i]) * ModelSpec.Image.OPENAI_STD.get(i / plane);
             max = Math.max(max, d);
             sum += d;
             if (Float.floatToIntBits(mine[i]) == Float.floatToIntBits(expected[i])) {

@@ -48,7 +48,8 @@ public final class FakeClipModel implements ClipModel {
     @Override
     public ModelInfo info() {
         return new ModelInfo(name, "vit", dim, 8, 8, 1, List.of(), 1, 4, 8, 1, 1, context, 49408,
-                Activation.QUICK_GELU, "fake", sha, "cpu", DType.FP32);
+                Activation.QUICK_GELU, "fake", sha, "cpu", DType.FP32,
+                io.clipkit.ModelSpec.openai(8, context, 49408, logitScale()), io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
     }
 
     @Override
