@@ -315,6 +315,7 @@ public final class EmbeddingIndex implements AutoCloseable {
         private final java.util.List<String> excludes = new java.util.ArrayList<>();
         private Tagger.Listener listener = new Tagger.Listener() {};
         private long approximateAbove = Search.DEFAULT_APPROXIMATE_ABOVE;
+        private java.time.Duration decodeTimeout = java.time.Duration.ofMinutes(5);
 
         private Updater(EmbeddingIndex index, ClipModel model) {
             this.index = index;
@@ -360,6 +361,15 @@ public final class EmbeddingIndex implements AutoCloseable {
             return this;
         }
 
+        /** How long one file may take to decode before it is counted as failed (default 5 minutes). */
+        public Updater decodeTimeout(java.time.Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("decode timeout must be positive, got " + timeout);
+            }
+            this.decodeTimeout = timeout;
+            return this;
+        }
+
         /** Only files matching this glob (see {@link Tagger.Builder#include}). */
         public Updater include(String glob) {
             includes.add(glob);
@@ -398,7 +408,7 @@ public final class EmbeddingIndex implements AutoCloseable {
          */
         public UpdateSummary update(java.util.List<Path> inputs) throws IOException {
             UpdateSummary s = new IndexUpdate(index, model, preprocessor, recursive, keepMissing, batchSize, threads,
-                    java.util.List.copyOf(includes), java.util.List.copyOf(excludes), listener).run(inputs);
+                    java.util.List.copyOf(includes), java.util.List.copyOf(excludes), decodeTimeout, listener).run(inputs);
             if (s.indexed() < approximateAbove || !index.buildApproximate()) {
                 return s;
             }

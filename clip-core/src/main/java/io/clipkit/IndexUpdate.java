@@ -31,11 +31,12 @@ final class IndexUpdate {
     private final int threads;
     private final List<String> includes;
     private final List<String> excludes;
+    private final Duration decodeTimeout;
     private final Tagger.Listener listener;
 
     IndexUpdate(EmbeddingIndex index, ClipModel model, ImagePreprocessor preprocessor, boolean recursive,
             boolean keepMissing, int batchSize, int threads, List<String> includes, List<String> excludes,
-            Tagger.Listener listener) {
+            Duration decodeTimeout, Tagger.Listener listener) {
         this.index = index;
         this.model = model;
         this.preprocessor = preprocessor != null ? preprocessor : model.preprocessor();
@@ -45,6 +46,7 @@ final class IndexUpdate {
         this.threads = threads;
         this.includes = includes;
         this.excludes = excludes;
+        this.decodeTimeout = decodeTimeout;
         this.listener = listener;
     }
 
@@ -55,7 +57,7 @@ final class IndexUpdate {
         long t0 = System.nanoTime();
         Tagger.Builder b = Tagger.builder(model).preprocessor(preprocessor, index.key().preprocessing())
                 .labels(List.of(PLACEHOLDER_LABEL)).templates(List.of("{}")).topK(1).recursive(recursive)
-                .batchSize(batchSize).threads(threads).index(index.file());
+                .batchSize(batchSize).threads(threads).decodeTimeout(decodeTimeout).index(index.file());
         includes.forEach(b::include);
         excludes.forEach(b::exclude);
         Set<String> present = new HashSet<>();

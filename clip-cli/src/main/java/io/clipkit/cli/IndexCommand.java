@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +34,8 @@ final class IndexCommand implements Callable<Integer> {
     List<Path> inputs;
 
     @Mixin ModelOptionsMixin modelOptions;
+
+    @Mixin DecodeOptionsMixin decode;
 
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
@@ -73,15 +73,16 @@ final class IndexCommand implements Callable<Integer> {
         if (approximateAbove < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--approximate-above must be >= 1, got " + approximateAbove);
         }
+        decode.check();
         PrintWriter err = spec.commandLine().getErr();
         try (ClipModel m = modelOptions.load()) {
             Path file = index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info());
             EmbeddingIndex.Key key = EmbeddingIndex.Key.of(m.info(),
-                    EmbeddingIndex.Key.preprocessing(m.info().imageResolution(), modelOptions.exifRotate()));
+                    EmbeddingIndex.Key.preprocessing(m.info().imageResolution(), decode.exifRotate()));
             try (EmbeddingIndex idx = EmbeddingIndex.open(file, key); Progress progress = new Progress(err)) {
-                EmbeddingIndex.Updater u = idx.updater(m).preprocessor(modelOptions.preprocessor(m)).recursive(recursive)
+                EmbeddingIndex.Updater u = idx.updater(m).preprocessor(decode.builder(m.info().imageResolution()).build()).recursive(recursive)
                         .keepMissing(keepMissing).batchSize(modelOptions.batchSize()).approximateAbove(approximateAbove)
-                        .listener(progress);
+                        .decodeTimeout(decode.decodeTimeout()).listener(progress);
                 if (threads != null) {
                     u.threads(threads);
                 }
@@ -113,8 +114,7 @@ final class IndexCommand implements Callable<Integer> {
 
         Progress(PrintWriter err) {
             this.err = err;
-            this.bar = System.console() != null ? new ProgressBarBuilder().setTaskName("index")
-                    .setStyle(ProgressBarStyle.ASCII).setInitialMax(-1).showSpeed().setUnit(" files", 1).build() : null;
+            this.bar = System.console() != null ? ProgressBars.builder("index", " files", 1).setInitialMax(-1).build() : null;
         }
 
         @Override

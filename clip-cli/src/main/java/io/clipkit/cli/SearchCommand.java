@@ -70,6 +70,8 @@ final class SearchCommand implements Callable<Integer> {
 
     @Mixin ModelOptionsMixin modelOptions;
 
+    @Mixin DecodeOptionsMixin decode;
+
     @Override
     public Integer call() throws IOException {
         CommandLine cl = spec.commandLine();
@@ -98,7 +100,7 @@ final class SearchCommand implements Callable<Integer> {
         try (ClipModel m = modelOptions.load()) {
             Path file = index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info());
             EmbeddingIndex.Key key = EmbeddingIndex.Key.of(m.info(),
-                    EmbeddingIndex.Key.preprocessing(m.info().imageResolution(), modelOptions.exifRotate()));
+                    EmbeddingIndex.Key.preprocessing(m.info().imageResolution(), decode.exifRotate()));
             EmbeddingIndex idx;
             try {
                 idx = EmbeddingIndex.openExisting(file, key);
