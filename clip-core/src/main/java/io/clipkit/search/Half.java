@@ -6,12 +6,12 @@ final class Half {
 
     /**
      * Exact for every finite half: the exponent and mantissa bits moved into float position give
-     * the value times 2^-112 (normal and subnormal alike), which one multiply corrects. Branch-free,
+     * the value times 2^-112 (normal and subnormal alike), which one multiply corrects (sign included). Branch-free,
      * so the scoring loop stays tight. Infinity and NaN never occur in unit vectors.
      */
     static float toFloat(short h) {
-        int bits = ((h & 0x8000) << 16) | ((h & 0x7fff) << 13);
-        return Float.intBitsToFloat(bits & 0x7fffffff) * 0x1p112f * ((bits >> 31) | 1);
+        // The sign bit goes straight to the float's; the multiply keeps it.
+        return Float.intBitsToFloat(((h & 0x8000) << 16) | ((h & 0x7fff) << 13)) * 0x1p112f;
     }
 
     /** Round to nearest even; values past the half range saturate (never happens for unit vectors). */
