@@ -29,7 +29,7 @@ java_bench() { java -Xmx${BENCH_XMX:-8g} -cp clip-cli/target/clip.jar bench/Sear
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
   "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx|avx2|avx512f|fma|f16c|sse4_2)$' | tr '\n' ' ')" >&2
 echo "java: $(java -version 2>&1 | head -1); kernel path: scalar Java loop (fp16->fp32 by bit shift, 4 accumulators)," \
-  "parallel over 4096-row blocks; Lucene $(unzip -p clip-cli/target/lib/lucene-core-*.jar META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: \([^ ]*\).*/\1/p' | tr -d '\r')" >&2
+  "parallel over 128 KB blocks; Lucene $(unzip -p clip-cli/target/lib/lucene-core-*.jar META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: \([^ ]*\).*/\1/p' | tr -d '\r')" >&2
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other jobs: wall times are noisy; CPU ms are steadier)" >&2
 for p in "${parts[@]}"; do
   case $p in

@@ -407,6 +407,10 @@ public final class EmbeddingIndex implements AutoCloseable {
          * @throws IOException if the index cannot be written
          */
         public UpdateSummary update(java.util.List<Path> inputs) throws IOException {
+            if (preprocessor == null && !Key.of(model).preprocessing().equals(index.key.preprocessing())) {
+                throw new IllegalArgumentException("index " + index.file() + " was made with preprocessing "
+                        + index.key.preprocessing() + ": give the matching preprocessor(...)");
+            }
             UpdateSummary s = new IndexUpdate(index, model, preprocessor, recursive, keepMissing, batchSize, threads,
                     java.util.List.copyOf(includes), java.util.List.copyOf(excludes), decodeTimeout, listener).run(inputs);
             if (s.indexed() < approximateAbove || !index.buildApproximate()) {

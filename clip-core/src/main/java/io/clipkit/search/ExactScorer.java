@@ -8,8 +8,10 @@ import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
- * Every indexed vector in memory as IEEE half floats, in blocks of {@value #BLOCK} rows (1M x 512
- * takes 1 GiB, half of fp32, and no single array nears Java's limit). A query is one pass of dot
+ * Every indexed vector in memory as IEEE half floats, in blocks of about {@value #BLOCK_BYTES}
+ * bytes (1M x 512 takes 1 GiB, half of fp32). Small blocks on purpose: G1 allocates an array of
+ * half a region or more as a "humongous" object rounded up to whole regions, and 4 MB blocks cost
+ * twice their size on an 8 GB heap (measured: 2 GB of heap for 1 GB of vectors). A query is one pass of dot
  * products over the blocks, in parallel; half precision moves each score by at most
  * {@link #HALF_ERROR} (|q.(v - half(v))| <= 2^-11 |q||v| for unit vectors, plus summation), so the
  * rows within twice that of the k-th best are re-scored from their fp32 vectors and the reported
@@ -18,40 +20,48 @@ import java.util.stream.IntStream;
  * <p>Immutable once built; {@link #top} may run from many threads at once.
  */
 public final class ExactScorer {
-    static final int BLOCK = 4096;
+    static final int BLOCK_BYTES = 1 << 17;
     /** Bound on |half-precision score - fp32 score| for unit vectors (2^-11 rounding + slack). */
     static final float HALF_ERROR = 0x1p-10f;
 
     private final int dim;
     private final int size;
+    private final int block;
     private final String[] paths;
     private final short[][] blocks;
 
     private ExactScorer(int dim, int size, String[] paths, short[][] blocks) {
         this.dim = dim;
+        this.block = rowsPerBlock(dim);
         this.size = size;
         this.paths = paths;
         this.blocks = blocks;
     }
 
+    static int rowsPerBlock(int dim) {
+        return Math.max(16, BLOCK_BYTES / 2 / dim);
+    }
+
     /** Collects rows for a scorer. Not thread-safe. */
     public static final class Builder {
         private final int dim;
+        private final int block;
         private final List<String> paths = new ArrayList<>();
         private final List<short[]> blocks = new ArrayList<>();
         private int n;
 
         public Builder(int dim) {
             this.dim = dim;
+            this.block = rowsPerBlock(dim);
         }
 
         public Builder add(String path, float[] vector) {
             if (vector.length != dim) {
                 throw new IllegalArgumentException("vector of " + vector.length + " values, expected " + dim);
             }
-            int at = n % BLOCK;
+            int at = n % block;
             if (at == 0) {
-                blocks.add(new short[BLOCK * dim]);
+                blocks.add(new short[block * dim]);
             }
             short[] b = blocks.get(blocks.size() - 1);
             for (int d = 0; d < dim; d++) {
@@ -77,7 +87,7 @@ public final class ExactScorer {
 
     /** Bytes of vector storage (for the benchmark's memory figure). */
     public long vectorBytes() {
-        return (long) blocks.length * BLOCK * dim * 2;
+        return (long) blocks.length * block * dim * 2;
     }
 
     /** Half-precision scores of every row, in row order. */
@@ -92,8 +102,8 @@ public final class ExactScorer {
 
     private void scoreBlock(float[] q, int bi, float[] out) {
         short[] b = blocks[bi];
-        int rows = Math.min(BLOCK, size - bi * BLOCK);
-        int base = bi * BLOCK;
+        int rows = Math.min(block, size - bi * block);
+        int base = bi * block;
         for (int r = 0; r < rows; r++) {
             int off = r * dim;
             // Four partial sums: independent chains the CPU overlaps.
