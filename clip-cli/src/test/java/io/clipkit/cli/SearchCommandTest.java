@@ -117,6 +117,20 @@ class SearchCommandTest {
     }
 
     @Test
+    void indexingNeedsNoTextTower() throws Exception {
+        // The fixture checkpoint's text tower has a 400-token vocabulary: no CLIP text fits, but images index.
+        Path tiny = TestFiles.fixture("models/vit-p32-r64/model.pt");
+        Path idx = dir.resolve("tiny.sqlite");
+        Run r = run("index", photos.toString(), "--model", tiny.toString(), "--index", idx.toString());
+        assertEquals(0, r.code(), r.err());
+        r = run("search", "--image", photos.resolve("png_rgb.png").toString(), "--model", tiny.toString(),
+                "--index", idx.toString(), "--json", "-k", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("png_rgb.png\",\"score\":1.0") || r.out().contains("png_rgb.png\",\"score\":0.99999"),
+                r.out());
+    }
+
+    @Test
     void usageErrors() {
         assertEquals(2, run("search", "--model", model.toString(), "--index", index.toString()).code());
         assertEquals(2, run("search", "x", "-k", "0", "--index", index.toString()).code());
