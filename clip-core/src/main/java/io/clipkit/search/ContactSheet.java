@@ -37,7 +37,7 @@ public final class ContactSheet {
                 .append("body{font-family:system-ui,sans-serif;margin:1.5em;background:#f6f6f6;color:#222}\n")
                 .append("h1{font-size:1.2em;font-weight:600}\n")
                 .append(".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:14px}\n")
-                .append(".card{background:#fff;border-radius:6px;padding:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}\n")
+                .append(".card{margin:0;background:#fff;border-radius:6px;padding:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}\n")
                 .append(".card img{width:100%;aspect-ratio:1;object-fit:cover;display:block;border-radius:4px}\n")
                 .append(".none{width:100%;aspect-ratio:1;display:flex;align-items:center;justify-content:center;")
                 .append("background:#eee;color:#a00;font-size:.8em;text-align:center}\n")
