@@ -221,7 +221,9 @@ public final class EmbeddingIndex implements AutoCloseable {
      */
     synchronized io.clipkit.search.ExactScorer exactScorer() throws IOException {
         long g = generation();
-        if (scorer == null || g != scorerGeneration || g < 0) {
+        // g < 0 (a file from before change tracking, opened read-only): it cannot be told apart from
+        // a changed one, so the copy is kept for the life of this handle.
+        if (scorer == null || g != scorerGeneration) {
             io.clipkit.search.ExactScorer.Builder b = new io.clipkit.search.ExactScorer.Builder(key.dim());
             cache.scan((path, size, mtime, hash, vector) -> b.add(path, vector));
             scorer = b.build();
