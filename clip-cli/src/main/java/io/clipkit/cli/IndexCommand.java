@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = {"Embed every image under the folders into the model's embedding index (the one 'clip tag' fills), "
                 + "for 'clip search'. Rerun it to update: new and changed files are embedded, unchanged ones cost a stat, "
                 + "entries of files that are gone are removed (unless --keep-missing).",
-            "Exit codes: 0 every image indexed, 3 some files failed (listed on stderr), 1 fatal error, 2 usage error."},
+            "Exit codes: 0 every image indexed, 3 some files failed (listed on stderr), 1 fatal error, 2 usage error, 4 the model could not be loaded."},
         footer = {"", "Examples:", "  clip index ~/Pictures -r", "  clip index ~/Pictures -r --model ViT-B-16 --index photos.sqlite"})
 final class IndexCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

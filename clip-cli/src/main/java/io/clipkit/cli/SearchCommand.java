@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         description = {"Search the photos 'clip index' (or 'clip tag') embedded: by text, by example images, or both. "
                 + "Texts are embedded as written; each --image adds that image, each --not subtracts a text; "
                 + "every indexed image is scored by cosine with the normalised sum.",
-            "Exit codes: 0 success (also with no hits), 1 fatal error (missing or foreign index), 2 usage error."},
+            "Exit codes: 0 success (also with no hits), 1 fatal error (missing or foreign index), 2 usage error, 4 the model could not be loaded."},
         footer = {"", "Examples:", "  clip search \"a dog on the beach\"", "  clip search --image IMG_0042.jpg -k 20 --html similar.html",
             "  clip search \"mountains\" --not \"snow\" --json --min-score 0.2"})
 final class SearchCommand implements Callable<Integer> {
