@@ -7,8 +7,9 @@ cd "$(dirname "$0")/../../.."
 tsv="${1:-../shared/clip/ViT-B-32.state_dict.tsv}"
 out="target/bench/$(basename "$tsv" .state_dict.tsv)"
 [ -f "$out.safetensors" ] || /usr/bin/python3 models/tools/checkpoints/make_layout_checkpoint.py "$tsv" "$out"
-# (each reactor module writes the file in turn; clip-core comes last)
-mvn -q -o compile dependency:build-classpath -pl clip-core -am -Dmdep.outputFile="$PWD/target/bench/cp.txt" -Dmdep.includeScope=runtime
+# (each reactor module writes the file in turn; clip-core comes last; test scope: clip-core leaves
+# the linux-x86_64 natives to applications and has them as test dependencies)
+mvn -q -o compile dependency:build-classpath -pl clip-core -am -Dmdep.outputFile="$PWD/target/bench/cp.txt" -Dmdep.includeScope=test
 cp="clip-core/target/classes:$(cat target/bench/cp.txt)"
 java -cp "$cp" models/tools/checkpoints/LoadBench.java "$tsv" "$out.pt" "$out.state_dict.pt" "$out.safetensors"
 /usr/bin/python3 - "$out" <<'PY'

@@ -260,7 +260,7 @@ public interface ClipModel extends AutoCloseable {
                 }
                 default -> {
                     io.clipkit.registry.ModelResolver resolver = new io.clipkit.registry.ModelResolver(cache,
-                            registry != null ? registry : io.clipkit.registry.ModelRegistry.load(cache),
+                            registry != null ? registry : io.clipkit.registry.ModelRegistry.loadFor(source, cache, notices),
                             downloader != null ? downloader : new io.clipkit.registry.Downloader(), progress, notices);
                     io.clipkit.registry.ModelResolver.Resolved r = resolver.resolve(source, vocabulary, allowDownload);
                     file = r.checkpoint();

@@ -27,6 +27,28 @@ public interface ImagePreprocessor {
     /** Decodes, rotates per EXIF (unless disabled), resizes, crops and normalizes: CHW float32. */
     float[] preprocess(Path image) throws IOException;
 
+    /**
+     * The same for an encoded image held in memory (an upload): the same decoders, EXIF handling,
+     * pixel limit and failure reasons as for a file. {@code name} (may be null) only names the
+     * image in messages.
+     *
+     * <pre>{@code
+     * float[] chw = p.preprocess(Files.readAllBytes(photo), "photo.jpg");
+     * }</pre>
+     *
+     * @throws ImageDecodeException if the bytes are empty, not an image, truncated or over the pixel limit
+     */
+    default float[] preprocess(byte[] bytes, String name) throws IOException {
+        // Implementations that decode from memory override this; the fallback goes through a file.
+        Path tmp = java.nio.file.Files.createTempFile("clipkit-upload", ".img");
+        try {
+            java.nio.file.Files.write(tmp, bytes);
+            return preprocess(tmp);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+
     /** The same for an image already in memory (no EXIF). */
     float[] preprocess(BufferedImage image);
 

@@ -48,7 +48,7 @@ public final class Tagger {
                     return x;
                 }
             }
-            throw new IllegalArgumentException("bad --xmp value '" + s + "': use sidecar or embed");
+            throw new IllegalArgumentException("bad XMP mode '" + s + "': use sidecar or embed");
         }
     }
 
@@ -213,10 +213,7 @@ public final class Tagger {
 
         /** Decoding threads. */
         public Builder threads(int threads) {
-            if (threads < 1 || threads > 256) {
-                throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
-            }
-            this.threads = threads;
+            this.threads = Checks.threads(threads, false);
             return this;
         }
 

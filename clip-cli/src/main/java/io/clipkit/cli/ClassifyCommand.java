@@ -207,7 +207,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     static String describe(Path p, IOException e) {
         if (e instanceof ImageDecodeException) {
-            return e.getMessage();
+            return CliNames.cli(e.getMessage());
         }
         if (e instanceof java.nio.file.NoSuchFileException) {
             return p + ": no such file";

@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 
 /**
  * Core messages speak of the library's options ({@code threads}, {@code batch size},
- * {@code maxPixels}); on the command line the same value is a flag. This turns the one into the
- * other, in one place.
+ * {@code maxPixels}, {@code device("cpu")}); on the command line the same value is a flag. This
+ * turns the one into the other, in one place: {@link #flags} and {@link #checks} for a message
+ * that starts with a setting's name, {@link #cli} for advice inside any message.
  */
 final class CliNames {
     private static final Map<String, String> FLAGS = Map.ofEntries(
@@ -24,6 +25,22 @@ final class CliNames {
 
     /** The names of {@code io.clipkit.Checks}' run settings, which any command's caller mistake may start with. */
     private static final Pattern CHECKS = Pattern.compile("^(threads|batch size|top-k|min-score|maxPixels|decode timeout)\\b");
+
+    /**
+     * Phrases of core messages that name a library setting, and what the same advice is on the
+     * command line. Core messages say what to change in library terms (so a server or an app gets
+     * advice it can follow); the CLI shows the flag.
+     */
+    private static final Map<String, String> PHRASES = Map.ofEntries(
+            Map.entry("use device cpu", "use --device cpu"),
+            Map.entry("raise the maxPixels setting to allow it", "raise it with --max-pixels"),
+            Map.entry("not a registry name (known: ", "not a registry name (see 'clip models list': "),
+            Map.entry("pass one of them as the model", "pass one of them with --model"),
+            Map.entry("choose another output file, or force a fresh start", "pass another --out, or --force to start it afresh"),
+            Map.entry("choose another index file, or move it away yourself", "pass another --index, or move it away yourself"),
+            Map.entry("run with a larger Java heap (-Xmx)", "run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)"),
+            Map.entry("bad XMP mode '", "bad --xmp value '"),
+            Map.entry("folders are searched only in a recursive run", "use --recursive to search it"));
 
     private CliNames() {}
 
@@ -51,5 +68,17 @@ final class CliNames {
         }
         String prefix = m.group(1) == null ? "" : m.group(1);
         return prefix + FLAGS.get(m.group(2)) + message.substring(m.end());
+    }
+
+    /** A core message as the command line says it: library settings named by their flags. */
+    static String cli(String message) {
+        if (message == null) {
+            return null;
+        }
+        String m = message;
+        for (Map.Entry<String, String> e : PHRASES.entrySet()) {
+            m = m.replace(e.getKey(), e.getValue());
+        }
+        return m;
     }
 }

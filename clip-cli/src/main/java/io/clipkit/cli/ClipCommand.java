@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             ClassifyCommand.class,
             TagCommand.class,
             IndexCommand.class, SearchCommand.class,
+            ServeCommand.class,
             ModelsCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -123,7 +124,8 @@ public final class ClipCommand implements Runnable {
             return fse.getFile() + ": " + IoReasons.reason(fse);
         }
         String m = ex.getMessage();
-        return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
+        // Core messages name library settings; here the advice names the flags.
+        return m == null || m.isBlank() ? ex.getClass().getSimpleName() : CliNames.cli(m);
     }
 
     public static void main(String[] args) {

@@ -64,11 +64,16 @@ public final class DecodeOptionsMixin {
         return ImagePreprocessor.builder().size(size).exifRotate(exifRotate()).maxPixels(maxPixels);
     }
 
+    /** A builder for the model's image spec (size, resize, mean/std) with these options (for {@code tag}). */
+    public ImagePreprocessor.Builder builder(ClipModel model) {
+        return builder(model.info().imageResolution()).spec(model.info().spec().image());
+    }
+
     /** The model's image pipeline with these options, giving up on an image after {@code --decode-timeout}. */
     public ImagePreprocessor preprocessor(ClipModel model) {
         check();
         ImagePreprocessor p = exifRotate() && maxPixels == ImagePreprocessor.DEFAULT_MAX_PIXELS
-                ? model.preprocessor() : builder(model.info().imageResolution()).build();
+                ? model.preprocessor() : builder(model).build();
         return new Timed(p, decodeTimeout());
     }
 

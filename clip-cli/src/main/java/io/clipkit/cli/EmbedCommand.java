@@ -109,7 +109,7 @@ final class EmbedCommand implements Callable<Integer> {
             }
             print(out, clip.info(), results);
         }
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? 0 : ClipCommand.EXIT_FAILURE;
     }
 
     private void print(PrintWriter out, ModelInfo info, List<Result> results) throws IOException {
@@ -145,7 +145,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     private static String describe(String what, Exception e) {
-        String m = e.getMessage();
+        String m = e.getMessage() == null ? null : CliNames.cli(e.getMessage());
         return m != null && m.contains(what) ? m : what + ": " + (m == null ? e.getClass().getSimpleName() : m);
     }
 

@@ -119,7 +119,7 @@ public final class ModelOptionsMixin {
             b.activation(activation);
         }
         b.progress(DownloadProgress.forConsole(err)).notices(line -> {
-            err.println(line);
+            err.println("clip: " + line);
             err.flush();
         });
         return customizer.apply(b);
@@ -135,8 +135,13 @@ public final class ModelOptionsMixin {
         builder();
     }
 
-    /** Resolves and loads the model. */
-    public ClipModel load() {
+    /**
+     * Resolves and loads the model.
+     *
+     * @throws IOException never in fact (failures are {@link ModelUnavailableException}s); kept so
+     *     callers written against the earlier signature still compile
+     */
+    public ClipModel load() throws IOException {
         return load(builder());
     }
 
@@ -145,7 +150,7 @@ public final class ModelOptionsMixin {
      * failure to find, download or read it becomes a {@link ModelUnavailableException} with the same
      * message, so every model problem has one exit code.
      */
-    public ClipModel load(ClipModel.Builder b) {
+    public ClipModel load(ClipModel.Builder b) throws IOException {
         ModelLoader.startNativesInBackground(); // overlaps the registry lookup (~0.2 s)
         try {
             return b.load();

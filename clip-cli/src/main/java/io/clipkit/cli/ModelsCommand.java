@@ -50,8 +50,12 @@ final class ModelsCommand implements Runnable {
         Path cacheDir;
 
         ModelResolver resolver() throws IOException {
+            return resolver(DownloadProgress.forConsole(mixee.commandLine().getErr()));
+        }
+
+        ModelResolver resolver(Downloader.Listener progress) throws IOException {
             PrintWriter err = mixee.commandLine().getErr();
-            return new ModelResolver(ClipHome.cacheDir(cacheDir), new Downloader(), DownloadProgress.forConsole(err), err::println);
+            return new ModelResolver(ClipHome.cacheDir(cacheDir), new Downloader(), progress, err::println);
         }
 
         /** The registry entries of the named models, in order; an unknown name is a usage error. */
@@ -113,29 +117,50 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            ModelResolver r = cache.resolver();
+            Downloader.Listener shown = DownloadProgress.forConsole(spec.commandLine().getErr());
+            java.util.concurrent.atomic.AtomicBoolean transferred = new java.util.concurrent.atomic.AtomicBoolean();
+            ModelResolver r = cache.resolver(new Downloader.Listener() {
+                @Override
+                public void started(String what, long total, long resumedFrom) {
+                    transferred.set(true);
+                    shown.started(what, total, resumedFrom);
+                }
+
+                @Override
+                public void progress(long bytes) {
+                    shown.progress(bytes);
+                }
+
+                @Override
+                public void finished() {
+                    shown.finished();
+                }
+
+                @Override
+                public void message(String line) {
+                    shown.message(line);
+                }
+            });
             List<ModelRegistry.Entry> entries = cache.entries(r, names);
             for (ModelRegistry.Entry e : entries) {
-                Object before = fileKey(r.cachedPath(e));
+                transferred.set(false);
+                boolean wasCached = Files.isRegularFile(r.cachedPath(e));
                 Path p;
                 try {
                     p = r.pull(e);
                 } catch (IOException ex) {
                     throw new ModelOptionsMixin.ModelUnavailableException(ex);
                 }
-                // A cached file that failed its check is downloaded again (a new file): say so.
-                boolean reused = before != null && before.equals(fileKey(p));
-                out.println(e.name() + ": " + (reused ? "already cached, verified" : "downloaded and verified") + ": " + p);
+                // Only a transfer is a download: a concurrent pull may have put the file there while
+                // this one waited for the lock.
+                String what = transferred.get() ? "downloaded and verified"
+                        : !wasCached ? "already cached (pulled meanwhile by another process), verified"
+                        : "already cached, verified";
+                out.println(e.name() + ": " + what + ": " + p);
                 out.flush();
             }
             return 0;
         }
-    }
-
-    /** The file's identity (device and inode), or null if it does not exist. */
-    static Object fileKey(Path p) throws IOException {
-        return Files.isRegularFile(p)
-                ? Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -168,7 +193,7 @@ final class ModelsCommand implements Runnable {
             if (all && entries.isEmpty()) {
                 out.println("no models cached in " + r.cacheDir());
             }
-            return bad == 0 ? 0 : 1;
+            return bad == 0 ? 0 : ClipCommand.EXIT_FAILURE;
         }
 
         private static boolean check(PrintWriter out, PrintWriter err, String name, Path file, String sha) throws IOException {
@@ -214,7 +239,7 @@ final class ModelsCommand implements Runnable {
                     missing++;
                 }
             }
-            return missing == 0 ? 0 : 1;
+            return missing == 0 ? 0 : ClipCommand.EXIT_FAILURE;
         }
     }
 

@@ -109,7 +109,7 @@ final class PreprocessCommand implements Callable<Integer> {
         }
         out.flush();
         err.flush();
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? 0 : ClipCommand.EXIT_FAILURE;
     }
 
     interface Writer {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         description = {"Tag folders of photos in batch: one record per file (JSON Lines, or CSV by --out extension), "
                 + "written as it goes; rerun the same command to resume.",
             "Exit codes: 0 every file tagged (or skipped as not a file), 3 some files failed (their records say why), "
-                + "1 fatal error, 2 usage error."},
+                + "1 fatal error, 2 usage error, 4 the model could not be loaded."},
         footer = {"", "Examples:", "  clip tag ~/Pictures -r --labels beach,mountain,city --out tags.jsonl",
             "  clip tag ~/Pictures -r --labels-file labels.txt --xmp sidecar --min-score 0.2 --out tags.csv"})
 final class TagCommand implements Callable<Integer> {
@@ -120,7 +120,7 @@ final class TagCommand implements Callable<Integer> {
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
             int size = m.info().imageResolution();
-            ImagePreprocessor pre = decode.builder(size).build();
+            ImagePreprocessor pre = decode.builder(m).build();
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
@@ -159,6 +159,10 @@ final class TagCommand implements Callable<Integer> {
     private static final String ENCODER_CALLS = "clipkit.encoderCalls";
 
     private void summary(PrintWriter err, TagSummary s) {
+        if (s.processed() + s.resumed() == 0) {
+            err.println("clip tag: warning: no image files found in " + String.join(", ", inputs.stream().map(Path::toString).toList())
+                    + (recursive ? "" : " (sub-folders are searched with -r)") + (includes.isEmpty() ? "" : " matching --include"));
+        }
         err.printf(Locale.ROOT, "clip tag: %d ok, %d failed, %d skipped, %d already done (%d of them failed) in %.2f s"
                 + " (%.1f files/s; %d images encoded, %d from the index; setup %.1f s)%n", s.ok(), s.failed(), s.skipped(),
                 s.resumed(), s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits(),

@@ -24,8 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = {"Print the CLIP token ids of texts (start and end tokens included, not padded, "
                 + "not truncated), one line per text."},
-        footer = {"", "The vocabulary (" + TokenizeCommand.VOCAB_FILE + ") is taken from --vocab, else from "
-                + "$CLIPKIT_HOME, $XDG_CACHE_HOME/clipkit or ~/.cache/clipkit."})
+        footer = {"", "The vocabulary (" + TokenizeCommand.VOCAB_FILE + ") is CLIP's, bundled; --vocab takes another file."})
 final class TokenizeCommand implements Callable<Integer> {
     static final String VOCAB_FILE = "bpe_simple_vocab_16e6.txt.gz";
 

@@ -129,6 +129,40 @@ class CliConsistencyTest {
     }
 
     @Test
+    void tagWarnsAboutAnEmptyFolder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("empty"));
+        Run r = run(args("tag", dir.toString(), "--labels", "a,b", "--out", tmp.resolve("t.jsonl").toString())
+                .toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: no image files found in " + dir), r.err());
+    }
+
+    @Test
+    void decodeOptionsKeepTheModelsImageSpec() throws IOException {
+        // A family with other mean/std (e.g. a hub model): --no-exif-rotate must not fall back to OpenAI's.
+        io.clipkit.ModelSpec.Image half = new io.clipkit.ModelSpec.Image(8, io.clipkit.ModelSpec.Resize.SHORTEST_EDGE_CROP,
+                io.clipkit.ModelSpec.Interpolation.BICUBIC, List.of(0.5f, 0.5f, 0.5f), List.of(0.5f, 0.5f, 0.5f), false,
+                io.clipkit.ModelSpec.CropRounding.ROUND);
+        FakeClipModel base = FakeClipModel.small();
+        io.clipkit.ModelInfo i = base.info();
+        io.clipkit.ModelSpec spec = new io.clipkit.ModelSpec(i.spec().family(), i.spec().text(), half, i.spec().scoring());
+        io.clipkit.ModelInfo info = new io.clipkit.ModelInfo(i.name(), i.architecture(), i.embedDim(), i.imageResolution(),
+                i.visionWidth(), i.visionLayers(), i.visionBlocks(), i.visionHeads(), i.patchSize(), i.textWidth(), i.textLayers(),
+                i.textHeads(), i.contextLength(), i.vocabSize(), i.activation(), i.format(), i.checkpointSha256(), i.device(),
+                i.dtype(), spec, i.vocabularySha256());
+        io.clipkit.ClipModel model = (io.clipkit.ClipModel) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.clipkit.ClipModel.class},
+                (proxy, method, a) -> method.getName().equals("info") ? info : method.invoke(base, a));
+        DecodeOptionsMixin decode = new DecodeOptionsMixin();
+        decode.noExifRotate = true;
+        decode.maxPixels = io.clipkit.ImagePreprocessor.DEFAULT_MAX_PIXELS;
+        decode.decodeTimeoutSeconds = 300;
+        float[] got = decode.preprocessor(model).preprocess(image);
+        float[] want = io.clipkit.ImagePreprocessor.builder().spec(half).exifRotate(false).build().preprocess(image);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, got);
+    }
+
+    @Test
     void classifyAppliesMaxPixels() {
         // The suggestion in the decoder's message is now an option classify has.
         Run r = run(args("classify", image.toString(), "--labels", "a,b", "--max-pixels", "10").toArray(String[]::new));
@@ -192,6 +226,20 @@ class CliConsistencyTest {
     }
 
     @Test
+    void coreAdviceIsShownWithTheFlags() {
+        // The library says device "cpu", maxPixels, "known: ..."; the command line names its flags.
+        Path fixture = TestFiles.fixture("models/vit-p32-r64/model.pt");
+        Run gpu = runReal("embed", "--image", image.toString(), "--model", fixture.toString(), "--device", "gpu:7");
+        assertEquals(ClipCommand.EXIT_MODEL, gpu.code(), gpu.err());
+        assertTrue(gpu.err().contains("use --device cpu"), gpu.err());
+        Run unknown = runReal("classify", image.toString(), "--labels", "a,b", "--model", "ViT-Q-99", "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertTrue(unknown.err().contains("see 'clip models list'"), unknown.err());
+        Run big = run(args("embed", "--image", image.toString(), "--max-pixels", "10").toArray(String[]::new));
+        assertTrue(big.err().contains("raise it with --max-pixels"), big.err());
+    }
+
+    @Test
     void exitCodesComeFromTheExceptionType() {
         assertEquals(1, ClipCommand.exitCode(new IOException("disk full")));
         assertEquals(2, ClipCommand.exitCode(new IllegalArgumentException("bad value")));
@@ -247,5 +295,38 @@ class CliConsistencyTest {
         String png = PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("o/photo.jpg.png")));
         assertEquals(png, npy);
         assertTrue(npy.startsWith("rw-r"), npy + " (expected the umask's mode, as any new file gets)");
+    }
+
+    @Test
+    void progressRatesUseTheExactElapsedTime() {
+        // The progress bar library divided by whole seconds: 19 files in 1.9 s showed as 19.0 files/s.
+        assertEquals("10.0 files/s", ProgressBars.rate(19, java.time.Duration.ofMillis(1900), " files", 1));
+        assertEquals("50.0 MB/s", ProgressBars.rate(75_000_000, java.time.Duration.ofMillis(1500), " MB", 1_000_000));
+        assertEquals("? MB/s", ProgressBars.rate(5_000_000, java.time.Duration.ofMillis(10), " MB", 1_000_000));
+    }
+
+    @Test
+    void progressBarSeparatesTheRateFromTheFailures() {
+        List<String> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+        me.tongfei.progressbar.ProgressBar bar = ProgressBars.builder("tag", " files", 1).setInitialMax(100)
+                .setConsumer(new me.tongfei.progressbar.ProgressBarConsumer() {
+                    @Override
+                    public int getMaxRenderedLength() {
+                        return 120;
+                    }
+
+                    @Override
+                    public void accept(String rendered) {
+                        frames.add(rendered);
+                    }
+
+                    @Override
+                    public void close() {}
+                }).build();
+        bar.stepTo(14);
+        bar.setExtraMessage("10 failed");
+        bar.close(); // renders the final frame
+        String last = frames.get(frames.size() - 1);
+        assertTrue(last.matches(".*files/s, 10 failed\\s*$"), last);
     }
 }

@@ -100,7 +100,7 @@ final class Discovery {
                     if (attrs.isDirectory()) {
                         // Only reached at the depth limit (not --recursive): a folder named like an image.
                         if (included(root, file) && !excluded(root, file)) {
-                            emit(new Candidate(file, Kind.SKIPPED, "is a folder, not an image (use --recursive to search it)"));
+                            emit(new Candidate(file, Kind.SKIPPED, "is a folder, not an image (folders are searched only in a recursive run)"));
                         }
                     } else if (included(root, file) && !excluded(root, file) && !ours(file)) {
                         emit(Candidate.file(file));

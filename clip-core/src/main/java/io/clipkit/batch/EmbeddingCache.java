@@ -186,7 +186,7 @@ public final class EmbeddingCache implements AutoCloseable {
         }
     }
 
-    private static final String UNTOUCHED = "; it was left untouched (pass another --index, or move it away yourself)";
+    private static final String UNTOUCHED = "; it was left untouched (choose another index file, or move it away yourself)";
 
     private static Map<String, String> checkedMeta(Path file) throws IOException {
         String untouched = UNTOUCHED;

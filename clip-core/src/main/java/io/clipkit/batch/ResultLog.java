@@ -75,8 +75,8 @@ public final class ResultLog implements AutoCloseable {
                 Csv.Reader cr = new Csv.Reader(r);
                 List<String> header = cr.next();
                 if (header == null || !header.equals(CSV_HEADER)) {
-                    throw new IOException(file + " exists but is not a clip tag CSV (header " + header
-                            + "); pass another --out or --force to start it afresh");
+                    throw new IOException(file + " exists but is not a clipkit tagging CSV (header " + header
+                            + "); choose another output file, or force a fresh start");
                 }
                 List<String> row;
                 while ((row = cr.next()) != null) {
@@ -108,8 +108,8 @@ public final class ResultLog implements AutoCloseable {
                         if (tornTail && last) {
                             continue; // the record a killed run was writing: cut and redone
                         }
-                        throw new IOException(file + " line " + (i + 1) + " is not a clip tag record, so the file is not"
-                                + " resumable; pass another --out, or --force to start it afresh");
+                        throw new IOException(file + " line " + (i + 1) + " is not a clipkit tagging record, so the file is not"
+                                + " resumable; choose another output file, or force a fresh start");
                     }
                     addPrior(prior, n.get("path").asText(), n.path("size").asText("-1"), n.path("mtime").asText(""),
                             n.get("status").asText());
@@ -197,7 +197,11 @@ public final class ResultLog implements AutoCloseable {
     }
 
     public void write(TagResult r) throws IOException {
-        out.write(csv ? csvLine(r) : jsonLine(r));
+        try {
+            out.write(csv ? csvLine(r) : jsonLine(r));
+        } catch (IOException e) {
+            throw failed(e);
+        }
     }
 
     String jsonLine(TagResult r) throws IOException {
@@ -259,16 +263,36 @@ public final class ResultLog implements AutoCloseable {
 
     /** Pushes buffered records to the OS: a killed process loses nothing written before. */
     public void flush() throws IOException {
-        out.flush();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    /** A write error names the results file (the OS's "No space left on device" does not). */
+    private IOException failed(IOException e) {
+        return new IOException("cannot write " + file + ": " + io.clipkit.util.IoReasons.reason(e), e);
     }
 
     @Override
     public void close() throws IOException {
+        IOException failure = null;
         try {
             out.flush();
             channel.force(false);
-        } finally {
-            out.close();
+        } catch (IOException e) {
+            failure = failed(e);
+        }
+        try {
+            out.close(); // flushes again: after a failed flush it fails the same way
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = failed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -352,7 +352,7 @@ public final class TagEngine {
             } else if (need > soloLimitMb) {
                 return Item.record(p, TagResult.Status.ERROR, String.format(java.util.Locale.ROOT,
                         "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
-                                + " (%,d MB); run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)",
+                                + " (%,d MB); run with a larger Java heap (-Xmx)",
                         dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb), size, mtime);
             }
             // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.

@@ -62,6 +62,25 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     @Override
+    public float[] preprocess(byte[] bytes, String name) throws IOException {
+        Objects.requireNonNull(bytes, "bytes");
+        Path label = uploadName(name);
+        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg)));
+    }
+
+    /** The name an upload is reported under: its own when it is a usable file name, else "upload". */
+    static Path uploadName(String name) {
+        if (name != null && !name.isBlank()) {
+            try {
+                return Path.of(name);
+            } catch (java.nio.file.InvalidPathException e) {
+                // e.g. a NUL byte: fall through to the generic name
+            }
+        }
+        return Path.of("upload");
+    }
+
+    @Override
     public float[] preprocess(BufferedImage image) {
         Objects.requireNonNull(image, "image");
         return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)));
@@ -83,7 +102,10 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     /** The crop as interleaved RGB bytes. */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        ImageDecoder.Decoded d = ImageDecoder.decode(image, maxPixels, turboJpeg);
+        return cropRgb(image, ImageDecoder.decode(image, maxPixels, turboJpeg));
+    }
+
+    private byte[] cropRgb(Path image, ImageDecoder.Decoded d) throws IOException {
         Pixels p = d.pixels();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());

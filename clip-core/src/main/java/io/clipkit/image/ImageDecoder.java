@@ -53,7 +53,17 @@ final class ImageDecoder {
 
     /** {@code turbo} false forces OpenCV for JPEGs (tests of the fallback path). */
     static Decoded decode(Path file, long maxPixels, boolean turbo) throws IOException {
-        byte[] b = readAll(file);
+        return decode(file, readAll(file), maxPixels, turbo);
+    }
+
+    /**
+     * Decodes an image already in memory (an upload); {@code file} only names it in messages. The
+     * same checks and reasons as for a file: empty, not an image, truncated, over the pixel limit.
+     */
+    static Decoded decode(Path file, byte[] b, long maxPixels, boolean turbo) throws IOException {
+        if (b.length == 0) {
+            throw new ImageDecodeException(file, "empty file (0 bytes)");
+        }
         Header h = header(file, b);
         if (h.width <= 0 || h.height <= 0) {
             throw new ImageDecodeException(file, "invalid " + h.format + " header: size " + h.width + "x" + h.height);
@@ -61,7 +71,7 @@ final class ImageDecoder {
         long pixels = h.width * h.height;
         if (pixels > maxPixels) {
             throw new ImageDecodeException(file, String.format(
-                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise it with --max-pixels)",
+                    "image is %dx%d = %,d pixels, over the limit of %,d (decompression-bomb guard; raise the maxPixels setting to allow it)",
                     h.width, h.height, pixels, maxPixels));
         }
         Pixels p;

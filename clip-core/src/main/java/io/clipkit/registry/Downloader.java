@@ -36,8 +36,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Downloads a file into place safely: into {@code <target>.part}, resuming a partial file with an
  * HTTP Range request (also after a dropped connection, up to a few attempts), verifying the SHA-256,
  * then renaming atomically. A mismatch deletes the download. Concurrent downloads of the same target
- * (threads or processes) are serialized by a lock on {@code <target>.lock}; the second finds the
- * finished file and verifies it. A server that sends nothing for the read timeout fails the download.
+ * (threads or processes) are serialized by a lock on {@code <target>.lock}, removed when the
+ * download ends; the second finds the finished file and verifies it. A server that sends nothing for the read timeout fails the download.
  */
 public final class Downloader {
     /** Receives progress; called from HTTP threads. */
@@ -116,15 +116,45 @@ public final class Downloader {
         Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
         ReentrantLock jvmLock = IN_JVM_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new ReentrantLock());
         jvmLock.lock();
-        try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = lc.lock();
-            try {
-                return fetchLocked(url, sha256, expectedSize, target, listener);
-            } finally {
-                lock.release();
+        try {
+            while (true) {
+                try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    FileLock lock = lc.lock();
+                    try {
+                        if (lc.size() > 0) {
+                            // Retired by the holder we waited for (see below): lock the file now at the
+                            // path. A retired file still there was left by a process killed between
+                            // marking and removing it; its holder is gone, so it is removed here.
+                            if (Files.exists(lockFile) && Files.size(lockFile) > 0) {
+                                Files.deleteIfExists(lockFile);
+                            }
+                            continue;
+                        }
+                        try {
+                            return fetchLocked(url, sha256, expectedSize, target, listener);
+                        } finally {
+                            // No lock file is left behind, after success or failure. A process already
+                            // waiting on this file would still get it once released, so the file is
+                            // first marked retired (one byte; a lock file in use is empty), then removed.
+                            retire(lc, lockFile);
+                        }
+                    } finally {
+                        lock.release();
+                    }
+                }
             }
         } finally {
             jvmLock.unlock();
+        }
+    }
+
+    /** Marks a held lock file retired and removes it; if marking fails (disk full) it stays, empty and harmless. */
+    private static void retire(FileChannel lc, Path lockFile) {
+        try {
+            lc.write(ByteBuffer.wrap(new byte[] {'x'}), 0);
+            Files.deleteIfExists(lockFile);
+        } catch (IOException e) {
+            // Not removed unmarked: a process waiting on it would then take it for a live lock.
         }
     }
 
@@ -142,7 +172,7 @@ public final class Downloader {
             String got = sha256(part);
             if (!got.equalsIgnoreCase(sha256)) {
                 Files.deleteIfExists(part);
-                throw new IOException("checksum mismatch for " + url + ": expected SHA-256 " + sha256.toLowerCase()
+                throw new ChecksumMismatchException("checksum mismatch for " + url + ": expected SHA-256 " + sha256.toLowerCase()
                         + " but the download has " + got + "; the download was deleted");
             }
             try {
@@ -174,6 +204,15 @@ public final class Downloader {
             }
         }
         throw last;
+    }
+
+    /** The download completed, but its SHA-256 is not the expected one (the file was deleted). */
+    public static final class ChecksumMismatchException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ChecksumMismatchException(String message) {
+            super(message);
+        }
     }
 
     /** An HTTP status that retrying will not fix. */
@@ -213,8 +252,9 @@ public final class Downloader {
                     if (idle > readTimeout.toNanos()) {
                         sink.abort();
                         future.cancel(true);
-                        throw new IOException("timed out: no data from " + url + " for " + readTimeout.toSeconds()
-                                + " s" + (sink.received > 0 ? " after " + sink.received + " bytes" : ""));
+                        throw new IOException("timed out: no data from " + url + " for "
+                                + (readTimeout.toMillis() < 1000 ? readTimeout.toMillis() + " ms" : readTimeout.toSeconds() + " s")
+                                + (sink.received > 0 ? " after " + sink.received + " bytes" : ""));
                     }
                 }
             }

@@ -121,6 +121,26 @@ public final class ModelRegistry {
         return new ModelRegistry(merged, base.vocabulary);
     }
 
+    /**
+     * The registry to look {@code model} up in: {@link #load}, except that a broken user file does
+     * not block a model given as an existing path (which needs no registry): then the built-in
+     * entries are used and {@code notices} is told why the user's are not.
+     *
+     * @throws IOException if the user file is invalid and {@code model} is not an existing path
+     */
+    public static ModelRegistry loadFor(String model, Path cacheDir, java.util.function.Consumer<String> notices)
+            throws IOException {
+        try {
+            return load(cacheDir);
+        } catch (IOException e) {
+            if (model == null || !Files.exists(Path.of(model))) {
+                throw e;
+            }
+            notices.accept("warning: " + e.getMessage() + "; its entries are ignored for this run");
+            return builtIn();
+        }
+    }
+
     /** Reads and validates a user registry file: {@code {"models": [{"name", "url", "sha256", "activation"}, ...]}}. */
     static List<Entry> readUserFile(Path file) throws IOException {
         JsonNode root;
@@ -221,10 +241,17 @@ public final class ModelRegistry {
             return url;
         }
         String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        URI r = URI.create(b + url.getRawPath());
-        if (r.getScheme() == null || r.getHost() == null) {
-            throw new IllegalArgumentException("bad registry base URL '" + base + "' (" + BASE_URL_PROPERTY + " / "
-                    + BASE_URL_ENV + "): need e.g. http://host:port");
+        URI r;
+        try {
+            r = new URI(b + url.getRawPath());
+        } catch (URISyntaxException e) {
+            r = null; // "host:port" without a scheme, spaces...: the sentence below says what is wanted
+        }
+        if (r == null || r.getScheme() == null || !(r.getScheme().equals("http") || r.getScheme().equals("https"))
+                || r.getHost() == null) {
+            throw new IllegalArgumentException("the registry mirror URL '" + base + "' (environment variable "
+                    + BASE_URL_ENV + " or system property " + BASE_URL_PROPERTY + ") is not an http or https URL with a host; "
+                    + "write it with its scheme, e.g. http://" + (base.contains("://") ? "host:port" : b));
         }
         return r;
     }

@@ -99,7 +99,7 @@ public final class ModelResolver {
                     throw new IOException(e.name() + " is not in the cache (" + file + ") and downloads are off; "
                             + "download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256() + ") there");
                 }
-                notices.accept("clip: " + e.name() + " is not in the cache; downloading it once (" + describeSize(e)
+                notices.accept(e.name() + " is not in the cache; downloading it once (" + describeSize(e)
                         + ") from " + e.url() + " into " + file.getParent());
                 pullOrExplain(e);
             }
@@ -110,8 +110,8 @@ public final class ModelResolver {
             if (looksLikePath(m)) {
                 throw new IllegalArgumentException("model file " + m + " does not exist");
             }
-            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (" + registry.names()
-                    + "; see 'clip models list') nor an existing file or folder");
+            throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (known: " + registry.names()
+                    + ") nor an existing file or folder");
         }
         Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
         return new Resolved(checkpoint.getFileName().toString(), checkpoint,
@@ -126,6 +126,13 @@ public final class ModelResolver {
     private void pullOrExplain(ModelRegistry.Entry e) throws IOException {
         try {
             pull(e);
+        } catch (Downloader.ChecksumMismatchException ex) {
+            // The server answered, with other bytes: offline advice would not help.
+            String mirror = ModelRegistry.baseUrlOverride();
+            throw new IOException(e.name() + " is not in the cache, and the server sent a different file: " + ex.getMessage()
+                    + (mirror != null && e.builtIn() ? " (the mirror " + mirror + " set by " + ModelRegistry.BASE_URL_ENV
+                            + " or " + ModelRegistry.BASE_URL_PROPERTY + " serves another file at this path)"
+                            : " (the URL may serve a newer file than the registry entry names)"), ex);
         } catch (IOException ex) {
             throw new IOException(e.name() + " is not in the cache and could not be downloaded: " + ex.getMessage()
                     + ". To use it offline, download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256()
@@ -152,7 +159,7 @@ public final class ModelResolver {
         }
         found.sort(null);
         throw new IllegalArgumentException("folder " + dir + " holds " + found.size() + " checkpoints (" + found
-                + "); pass one of them with --model");
+                + "); pass one of them as the model");
     }
 
     private static boolean looksLikePath(String m) {

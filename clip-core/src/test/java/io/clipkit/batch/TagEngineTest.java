@@ -473,7 +473,7 @@ class TagEngineTest {
         Files.createDirectories(out.getParent());
         Files.writeString(out, "this is my diary\n", StandardOpenOption.CREATE);
         IOException e = assertThrows(IOException.class, () -> run(b -> b, photos));
-        assertTrue(e.getMessage().contains("not a clip tag"));
+        assertTrue(e.getMessage().contains("not a clipkit tagging"));
         assertEquals("this is my diary\n", Files.readString(out));
     }
 }

@@ -42,8 +42,17 @@ class DownloaderTest {
 
     @TempDir Path dir;
 
+    /** Short timeouts, for the tests of stalls and silent servers. */
     private static Downloader fast() {
         return new Downloader(Duration.ofSeconds(2), Duration.ofMillis(800), 3);
+    }
+
+    /**
+     * For the tests that are not about timeouts: a loaded CI machine (or a busy test JVM) can leave a
+     * local server silent for longer than 0.8 s, which made them fail as stalls.
+     */
+    private static Downloader patient() {
+        return new Downloader(Duration.ofSeconds(10), Duration.ofSeconds(20), 3);
     }
 
     private void assertNoLeftovers(Path target) {
@@ -61,13 +70,13 @@ class DownloaderTest {
                     progress.add(bytes);
                 }
             };
-            assertEquals(target, fast().fetch(s.url("/x/model.pt"), SHA, DATA.length, target, l));
+            assertEquals(target, patient().fetch(s.url("/x/model.pt"), SHA, DATA.length, target, l));
             assertArrayEquals(DATA, Files.readAllBytes(target));
             assertNoLeftovers(target);
             assertEquals(DATA.length, progress.get(progress.size() - 1));
             assertEquals(List.of(""), s.ranges);
             // Already there and verified: no second request.
-            fast().fetch(s.url("/x/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
+            patient().fetch(s.url("/x/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
             assertEquals(1, s.requests());
         }
     }
@@ -87,7 +96,7 @@ class DownloaderTest {
         })) {
             Path target = dir.resolve("model.pt");
             List<String> messages = new ArrayList<>();
-            fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, new Downloader.Listener() {
+            patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, new Downloader.Listener() {
                 @Override
                 public void message(String line) {
                     messages.add(line);
@@ -108,7 +117,7 @@ class DownloaderTest {
         try (LocalServer s = new LocalServer((ex, n) -> LocalServer.serve(ex, DATA))) {
             Path target = dir.resolve("model.pt");
             Files.write(dir.resolve("model.pt.part"), java.util.Arrays.copyOf(DATA, 12345));
-            fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
+            patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
             assertEquals(List.of("bytes=12345-"), s.ranges);
             assertArrayEquals(DATA, Files.readAllBytes(target));
         }
@@ -124,7 +133,7 @@ class DownloaderTest {
         })) {
             Path target = dir.resolve("model.pt");
             Files.write(dir.resolve("model.pt.part"), new byte[] {9, 9, 9});
-            fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
+            patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
             assertArrayEquals(DATA, Files.readAllBytes(target));
         }
     }
@@ -136,7 +145,7 @@ class DownloaderTest {
         try (LocalServer s = new LocalServer((ex, n) -> LocalServer.serve(ex, other))) {
             Path target = dir.resolve("model.pt");
             IOException e = assertThrows(IOException.class,
-                    () -> fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT));
+                    () -> patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT));
             String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(other));
             assertTrue(e.getMessage().contains(SHA) && e.getMessage().contains(actual), e.getMessage());
             assertFalse(Files.exists(target));
@@ -149,7 +158,7 @@ class DownloaderTest {
         try (LocalServer s = new LocalServer((ex, n) -> ex.sendResponseHeaders(404, -1))) {
             Path target = dir.resolve("model.pt");
             IOException e = assertThrows(IOException.class,
-                    () -> fast().fetch(s.url("/missing.pt"), SHA, DATA.length, target, Downloader.SILENT));
+                    () -> patient().fetch(s.url("/missing.pt"), SHA, DATA.length, target, Downloader.SILENT));
             assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains("/missing.pt"), e.getMessage());
             assertEquals(1, s.requests(), "a 404 is not retried");
             assertFalse(Files.exists(target));
@@ -223,7 +232,7 @@ class DownloaderTest {
             try {
                 List<Future<Path>> fs = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
-                    fs.add(pool.submit(() -> fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT)));
+                    fs.add(pool.submit(() -> patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT)));
                 }
                 for (Future<Path> f : fs) {
                     assertEquals(target, f.get(30, TimeUnit.SECONDS));
@@ -243,7 +252,7 @@ class DownloaderTest {
         try (LocalServer s = new LocalServer((ex, n) -> LocalServer.serve(ex, DATA))) {
             Path target = dir.resolve("model.pt");
             Files.write(target, new byte[] {1, 2, 3});
-            fast().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
+            patient().fetch(s.url("/model.pt"), SHA, DATA.length, target, Downloader.SILENT);
             assertArrayEquals(DATA, Files.readAllBytes(target));
         }
     }
