@@ -248,6 +248,8 @@ public interface ClipModel extends AutoCloseable {
             Path file;
             String resolvedName;
             java.util.Optional<Activation> registryActivation = java.util.Optional.empty();
+            io.clipkit.registry.ModelRegistry.Entry cached = null;
+            io.clipkit.registry.ModelResolver registryResolver = null;
             Path vocab = vocabulary;
             switch (sourceKind) {
                 case PATH -> {
@@ -266,6 +268,10 @@ public interface ClipModel extends AutoCloseable {
                     file = r.checkpoint();
                     resolvedName = r.name();
                     registryActivation = r.activation();
+                    if (r.entry().isPresent()) {
+                        cached = r.entry().get();
+                        registryResolver = resolver;
+                    }
                     if (vocab == null) {
                         vocab = r.vocabulary();
                     }
@@ -274,11 +280,27 @@ public interface ClipModel extends AutoCloseable {
             ModelOptions.Builder o = ModelOptions.builder()
                     .name(name.isEmpty() ? resolvedName : name)
                     .device(device).dtype(dtype).threads(threads).batchSize(batchSize)
-                    .activation(activation != null ? activation : registryActivation.orElse(Activation.QUICK_GELU));
+                    .activation(activation != null ? activation
+                            : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));
             if (vocab != null) {
                 o.vocabulary(vocab);
             }
-            return loader.load(file, o.build());
+            ClipModel model = loader.load(file, o.build());
+            if (cached != null) {
+                // A registry model from the cache: its weights must still be what the registry names.
+                try {
+                    registryResolver.checkLoaded(cached, model.info().checkpointSha256());
+                } catch (IOException | RuntimeException e) {
+                    model.close();
+                    throw e;
+                }
+            }
+            return model;
+        }
+
+        /** What a transformers or open_clip folder's config states, else QuickGELU (OpenAI's files do not record it). */
+        private static Activation configActivation(Path file) throws IOException {
+            return io.clipkit.model.hub.ModelFolder.of(file).activation().orElse(Activation.QUICK_GELU);
         }
     }
 }

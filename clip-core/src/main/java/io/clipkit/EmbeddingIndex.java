@@ -54,7 +54,7 @@ public final class EmbeddingIndex implements AutoCloseable {
 
         /** The key of a model with its own preprocessing (EXIF rotation on), as {@link Tagger} uses by default. */
         public static Key of(ClipModel model) {
-            return of(model.info(), preprocessing(model.info().imageResolution(), true));
+            return of(model.info(), io.clipkit.batch.PreprocessingKey.of(model, model.info().imageResolution(), true));
         }
 
         /** The key of a model with a described preprocessing. */
@@ -64,7 +64,7 @@ public final class EmbeddingIndex implements AutoCloseable {
 
         /** The one spelling of the preprocessing settings: {@code size=224;exif=true}. */
         public static String preprocessing(int size, boolean exifRotate) {
-            return "size=" + size + ";exif=" + exifRotate;
+            return io.clipkit.batch.PreprocessingKey.of(ModelSpec.Image.openai(size), exifRotate);
         }
     }
 
@@ -315,7 +315,7 @@ public final class EmbeddingIndex implements AutoCloseable {
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private final java.util.List<String> includes = new java.util.ArrayList<>();
         private final java.util.List<String> excludes = new java.util.ArrayList<>();
-        private Tagger.Listener listener = new Tagger.Listener() {};
+        private TagListener listener = new TagListener() {};
         private long approximateAbove = Search.DEFAULT_APPROXIMATE_ABOVE;
         private java.time.Duration decodeTimeout = java.time.Duration.ofMinutes(5);
 
@@ -385,7 +385,7 @@ public final class EmbeddingIndex implements AutoCloseable {
         }
 
         /** Progress and per-file results (labels are empty: nothing is ranked). */
-        public Updater listener(Tagger.Listener listener) {
+        public Updater listener(TagListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }

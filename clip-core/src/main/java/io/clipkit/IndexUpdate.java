@@ -36,11 +36,11 @@ final class IndexUpdate {
     private final List<String> includes;
     private final List<String> excludes;
     private final Duration decodeTimeout;
-    private final Tagger.Listener listener;
+    private final TagListener listener;
 
     IndexUpdate(EmbeddingIndex index, ClipModel model, ImagePreprocessor preprocessor, boolean recursive,
             boolean keepMissing, int batchSize, int threads, List<String> includes, List<String> excludes,
-            Duration decodeTimeout, Tagger.Listener listener) {
+            Duration decodeTimeout, TagListener listener) {
         this.index = index;
         this.model = model;
         this.preprocessor = preprocessor != null ? preprocessor : model.preprocessor();
@@ -66,7 +66,7 @@ final class IndexUpdate {
         excludes.forEach(b::exclude);
         Set<String> present = new HashSet<>();
         List<TagResult> failures = new ArrayList<>();
-        TagSummary s = b.build().run(inputs, new Tagger.Listener() {
+        TagSummary s = b.build().run(inputs, new TagListener() {
             @Override
             public void discovered(long files, boolean complete) {
                 listener.discovered(files, complete);

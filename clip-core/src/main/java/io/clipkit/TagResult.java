@@ -22,8 +22,11 @@ import java.util.Objects;
  * @param labels the top labels, best first, at or above the minimum score (empty unless ok)
  * @param error the specific reason for an error or a skip (empty when ok)
  * @param note an informational remark, e.g. that an XMP sidecar was written instead of embedding
+ * @param retryable for an error: it came from the environment (an I/O error, a full disk, a
+ *     permission), not from the file's content, so a resumed run tries the file again
  */
-public record TagResult(Path path, Status status, long size, String mtime, List<LabelScore> labels, String error, String note) {
+public record TagResult(Path path, Status status, long size, String mtime, List<LabelScore> labels, String error, String note,
+        boolean retryable) {
 
     /** Outcome of one file. */
     public enum Status {
@@ -51,6 +54,11 @@ public record TagResult(Path path, Status status, long size, String mtime, List<
             }
             throw new IllegalArgumentException("unknown status '" + s + "'");
         }
+    }
+
+    /** A result whose error (if any) is not retried on resume. */
+    public TagResult(Path path, Status status, long size, String mtime, List<LabelScore> labels, String error, String note) {
+        this(path, status, size, mtime, labels, error, note, false);
     }
 
     public TagResult {

@@ -2,7 +2,9 @@ package io.clipkit;
 
 import io.clipkit.batch.TagEngine;
 import io.clipkit.batch.TagSettings;
+import io.clipkit.batch.PreprocessingKey;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +18,7 @@ import java.util.Objects;
  * an embedding index makes re-tagging with new labels decode nothing.
  *
  * <pre>{@code
- * try (ClipModel model = io.clipkit.model.ModelLoader.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults())) {
+ * try (ClipModel model = ClipModel.builder().model("ViT-B-32").load()) {
  *     TagSummary s = Tagger.builder(model)
  *             .labels(List.of("beach", "mountain", "city"))
  *             .recursive(true)
@@ -28,49 +30,16 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Thread-safety: a Tagger is immutable; each {@link #run} is independent, but two runs must not
- * share one output file.
+ * <p>Thread-safety: a Tagger is immutable; each {@link #run} is independent. Two runs on one output
+ * file (or one index), in this process or another, are refused: the second gets an IOException.
  */
 public final class Tagger {
-    /** Where XMP keywords go. */
-    public enum Xmp {
-        /** No XMP: no user file is touched. */
-        NONE,
-        /** {@code <file name>.xmp} beside each image, merged with an existing one. */
-        SIDECAR,
-        /** Into the JPEG's own XMP segment (other formats get a sidecar). */
-        EMBED;
-
-        /** Parses {@code none}, {@code sidecar} or {@code embed}. */
-        public static Xmp parse(String s) {
-            for (Xmp x : values()) {
-                if (x.name().equalsIgnoreCase(s)) {
-                    return x;
-                }
-            }
-            throw new IllegalArgumentException("bad XMP mode '" + s + "': use sidecar or embed");
-        }
-    }
-
-    /** Observes a run; called from a single thread, in output order. */
-    public interface Listener {
-        /** Discovery found {@code files} candidate files so far; {@code complete} once the walk ended. */
-        default void discovered(long files, boolean complete) {}
-
-        /** A file got its record (not called for files resumed from an earlier run). */
-        default void result(TagResult result) {}
-
-        /** A file was already recorded by an earlier run and is not redone. */
-        default void resumed(Path path) {}
-
-        /** Something the user should know that is not a file's failure (e.g. a truncated prompt). */
-        default void warning(String message) {}
-    }
-
     private final TagSettings settings;
+    private final Writer stream;
 
-    private Tagger(TagSettings settings) {
+    private Tagger(TagSettings settings, Writer stream) {
         this.settings = settings;
+        this.stream = stream;
     }
 
     public static Builder builder(ClipModel model) {
@@ -85,22 +54,23 @@ public final class Tagger {
      *     failures become error records instead)
      */
     public TagSummary run(List<Path> inputs) throws IOException {
-        return run(inputs, new Listener() {});
+        return run(inputs, new TagListener() {});
     }
 
     /** The same, reporting progress and results to {@code listener}. */
-    public TagSummary run(List<Path> inputs, Listener listener) throws IOException {
+    public TagSummary run(List<Path> inputs, TagListener listener) throws IOException {
         Objects.requireNonNull(listener, "listener");
         if (inputs == null || inputs.isEmpty()) {
             throw new IllegalArgumentException("no input files or folders given");
         }
-        return new TagEngine(settings).run(List.copyOf(inputs), listener);
+        return new TagEngine(settings, stream).run(List.copyOf(inputs), listener);
     }
 
     /** Validating builder; every setter rejects a bad value at once, naming it. */
     public static final class Builder {
         private final ClipModel model;
         private ImagePreprocessor preprocessor;
+        private boolean exifRotate = true;
         private String preprocessingKey;
         private List<String> labels = List.of();
         private List<String> templates = PromptTemplates.defaults();
@@ -110,25 +80,40 @@ public final class Tagger {
         private final List<String> includes = new ArrayList<>();
         private final List<String> excludes = new ArrayList<>();
         private Path output;
-        private Xmp xmp = Xmp.NONE;
+        private XmpMode xmp = XmpMode.NONE;
+        private Writer stream;
         private int batchSize = 32;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private boolean force;
         private Path index;
         private Duration decodeTimeout = Duration.ofMinutes(5);
+        private int encoderCalls = 1;
+        private int decodeMemoryMb = io.clipkit.batch.DecodeStage.DEFAULT_MEMORY_MB;
 
         private Builder(ClipModel model) {
             this.model = Objects.requireNonNull(model, "model");
         }
 
-        /** The image pipeline; defaults to the model's. */
+        /** The image pipeline; defaults to the model's (EXIF rotation on). */
         public Builder preprocessor(ImagePreprocessor preprocessor) {
-            return preprocessor(preprocessor, "size=" + preprocessor.size() + ";exif=true");
+            return preprocessor(preprocessor, true);
         }
 
         /**
-         * The image pipeline, and how it is described in the embedding index: an index made with
-         * another description is refused (its embeddings came from other pixels).
+         * The image pipeline, and whether it rotates by EXIF: with the model's image spec at the
+         * pipeline's size this is how the pixels are described in the index and the records (an
+         * index made from other pixels is refused; records made from other pixels are redone).
+         */
+        public Builder preprocessor(ImagePreprocessor preprocessor, boolean exifRotate) {
+            this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+            this.exifRotate = exifRotate;
+            this.preprocessingKey = null;
+            return this;
+        }
+
+        /**
+         * The image pipeline with the description an existing index already holds
+         * ({@link EmbeddingIndex.Key#preprocessing()}): for filling that index.
          */
         public Builder preprocessor(ImagePreprocessor preprocessor, String indexKey) {
             this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
@@ -200,7 +185,18 @@ public final class Tagger {
             return this;
         }
 
-        public Builder xmp(Xmp xmp) {
+        /**
+         * Records as JSON Lines to this writer instead of a file (no resume). A failed write (a
+         * closed pipe, a full disk; a {@link java.io.PrintWriter}'s swallowed errors are checked)
+         * ends the run with an IOException.
+         */
+        public Builder stream(Writer out) {
+            this.stream = Objects.requireNonNull(out, "out");
+            return this;
+        }
+
+        /** Where XMP keywords go (default {@link XmpMode#NONE}: no user file is touched). */
+        public Builder xmp(XmpMode xmp) {
             this.xmp = Objects.requireNonNull(xmp, "xmp");
             return this;
         }
@@ -211,7 +207,7 @@ public final class Tagger {
             return this;
         }
 
-        /** Decoding threads. */
+        /** Decoding threads (1..256). */
         public Builder threads(int threads) {
             this.threads = Checks.threads(threads, false);
             return this;
@@ -229,6 +225,31 @@ public final class Tagger {
             return this;
         }
 
+        /**
+         * Image-encoder calls run at once (default 1). With a model loaded with one intra-op
+         * thread, N calls run N single-threaded batches side by side: no barrier between threads in
+         * every operation, which on a small or shared machine costs more than it gains.
+         */
+        public Builder encoderCalls(int calls) {
+            if (calls < 1 || calls > 64) {
+                throw new IllegalArgumentException("encoder calls must be in 1..64, got " + calls);
+            }
+            this.encoderCalls = calls;
+            return this;
+        }
+
+        /**
+         * The most heap (MB) spent on decoding images at once (default 512): large images then
+         * decode one at a time. An image that needs more decodes alone, up to most of the heap.
+         */
+        public Builder decodeMemoryMb(int mb) {
+            if (mb < 1 || mb > 1 << 20) {
+                throw new IllegalArgumentException("decode memory must be in 1..1048576 MB, got " + mb);
+            }
+            this.decodeMemoryMb = mb;
+            return this;
+        }
+
         /** How long one file may take to decode before it is recorded as an error. */
         public Builder decodeTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -242,11 +263,14 @@ public final class Tagger {
             if (labels.isEmpty()) {
                 throw new IllegalArgumentException("no labels given");
             }
+            if (stream != null && output != null) {
+                throw new IllegalArgumentException("records go to an output file or a stream, not both");
+            }
             ImagePreprocessor pre = preprocessor != null ? preprocessor : model.preprocessor();
-            String key = preprocessingKey != null ? preprocessingKey : "size=" + pre.size() + ";exif=true";
-            return new Tagger(new TagSettings(model, pre, key, labels,
-                    templates, topK, minScore, recursive, List.copyOf(includes), List.copyOf(excludes), output, xmp,
-                    batchSize, threads, force, index, decodeTimeout));
+            String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate);
+            return new Tagger(new TagSettings(model, pre, key, labels, templates, topK, minScore, recursive,
+                    List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, index,
+                    decodeTimeout, encoderCalls, decodeMemoryMb), stream);
         }
 
         private static String checkGlob(String glob) {

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 /**
  * Zero-shot image classification with a {@link ClipModel}: each label becomes prompts from the
  * templates; its embedding is the mean of the L2-normalized prompt embeddings, normalized again.
- * Images are scored as one matrix product on the model's device: {@code logitScale * cosine},
- * softmax over the labels.
+ * Images are scored as one matrix product on the model's device, as the model's family spec says
+ * ({@link ModelSpec.Scoring}): CLIP's softmax over the labels of {@code logitScale * cosine}, or
+ * SigLIP's independent {@code sigmoid(logitScale * cosine + logitBias)} per label.
  *
  * <p>Label embeddings are computed when the classifier is built and cached per (checkpoint, labels,
  * templates) for the whole JVM, so building another classifier for the same labels is cheap.
@@ -26,11 +27,11 @@ import java.util.function.Consumer;
  * to free its native memory manager (the model stays open).
  *
  * <pre>{@code
- * try (ClipModel model = io.clipkit.model.ModelLoader.load(Path.of("ViT-B-32.pt"), ModelOptions.defaults());
+ * try (ClipModel model = ClipModel.builder().model("ViT-B-32").load();
  *      ZeroShotClassifier c = ZeroShotClassifier.builder()
  *              .model(model).labels("cat", "dog", "car").ensemble().topK(2).build()) {
  *     Classification r = c.classify(Path.of("photo.jpg"));
- *     System.out.println(r.best().label() + " " + r.best().probability());
+ *     r.best().ifPresent(b -> System.out.println(b.label() + " " + b.probability()));
  * }
  * }</pre>
  */
@@ -42,12 +43,14 @@ public final class ZeroShotClassifier implements AutoCloseable {
     private final List<String> templates;
     private final int topK;
     private final float minScore;
-    private final float logitScale;
+    private final ModelSpec.Scoring scoring;
     private final int dim;
     /** Label embeddings, row-major [labels x dim]; never modified. */
     private final float[] labelMatrix;
     private final Provenance provenance;
     private final NDManager manager;
+    private final int imageBatch;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ZeroShotClassifier(Builder b) {
         this.model = b.model;
@@ -55,7 +58,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
         this.templates = b.templates;
         this.topK = b.topK;
         this.minScore = b.minScore;
-        this.logitScale = model.logitScale();
+        this.scoring = model.info().spec().scoring();
         float[][] emb = LabelEmbeddingCache.get(
                 LabelEmbeddingCache.key(model, labels, templates),
                 () -> embedLabels(model, labels, templates, b.batchSize, b.warnings));
@@ -65,8 +68,9 @@ public final class ZeroShotClassifier implements AutoCloseable {
             System.arraycopy(emb[i], 0, labelMatrix, i * dim, dim);
         }
         ModelInfo info = model.info();
-        this.provenance = new Provenance(info.name(), info.checkpointSha256(), templates, info.device(), logitScale);
+        this.provenance = Provenance.of(info, templates);
         this.manager = Engines.pytorch().newBaseManager(Device.fromName(info.device()));
+        this.imageBatch = b.batchSize;
     }
 
     public static Builder builder() {
@@ -96,24 +100,46 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return out;
     }
 
-    /** Classifies one image file. */
+    /**
+     * Classifies one image file.
+     *
+     * @throws IOException naming the file and the reason when it cannot be read or decoded
+     */
     public Classification classify(Path image) throws IOException {
-        return classify(List.of(image)).get(0);
+        Classification c = classify(List.of(image)).get(0);
+        if (c.error().isPresent()) {
+            throw new ImageDecodeException(image, c.error().get());
+        }
+        return c;
     }
 
     /**
-     * Classifies image files, encoded in batches by the model.
+     * Classifies image files: decoded on a background thread a batch ahead, encoded in batches by
+     * the model, ranked here. Gives one result per image, in order: an image that cannot be read
+     * or decoded gets a result with its {@link Classification#error()} and the others are still
+     * classified.
      *
-     * @throws ImageDecodeException for the first image that cannot be decoded (none is classified then;
-     *     use {@link #classifyEmbeddings(List, float[][])} to go on past bad images)
+     * @throws IOException only when interrupted
+     * @throws IllegalStateException if this classifier is closed
      */
     public List<Classification> classify(List<Path> images) throws IOException {
         List<Path> copy = List.copyOf(images);
+        checkOpen();
         if (copy.isEmpty()) {
             return List.of();
         }
-        float[][] emb = model.encodeImages(copy);
-        return rank(copy, emb);
+        List<Classification> out = new ArrayList<>(copy.size());
+        try (io.clipkit.batch.ClassifyStages stages = io.clipkit.batch.ClassifyStages.start(model.preprocessor(), copy,
+                imageBatch)) {
+            stages.run(model, this, out::add);
+        }
+        return out;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this classifier is closed");
+        }
     }
 
     /** Classifies precomputed image embeddings (they are L2-normalized here); results carry no image path. */
@@ -150,8 +176,9 @@ public final class ZeroShotClassifier implements AutoCloseable {
 
     private record Scores(float[] prob, float[] cos) {}
 
-    /** One matrix product [N x d] x [d x L] and a softmax over labels, in a per-call native scope. */
+    /** One matrix product [N x d] x [d x L] and the family's scoring, in a per-call native scope. */
     private Scores score(float[][] imageEmbeddings) {
+        checkOpen();
         int n = imageEmbeddings.length;
         float[] flat = new float[n * dim];
         for (int i = 0; i < n; i++) {
@@ -160,11 +187,8 @@ public final class ZeroShotClassifier implements AutoCloseable {
                 throw new IllegalArgumentException("image embedding " + i + " has "
                         + (e == null ? "no values" : e.length + " values") + "; the model's embeddings have " + dim);
             }
-            double ss = 0;
-            for (float v : e) {
-                ss += (double) v * v;
-            }
-            if (!(ss > 0) || Double.isInfinite(ss)) {
+            double norm = io.clipkit.util.Vectors.norm(e);
+            if (!(norm > 0) || Double.isInfinite(norm)) {
                 throw new IllegalArgumentException("image embedding " + i + " is all zeros or not finite");
             }
             System.arraycopy(e, 0, flat, i * dim, dim);
@@ -174,7 +198,11 @@ public final class ZeroShotClassifier implements AutoCloseable {
             img = img.div(img.norm(new int[] {1}, true));
             NDArray lab = m.create(labelMatrix, new Shape(labels.size(), dim));
             NDArray cos = img.matMul(lab.transpose());
-            NDArray prob = cos.mul(logitScale).softmax(1);
+            NDArray logits = cos.mul(scoring.logitScale());
+            NDArray prob = switch (scoring.kind()) {
+                case SOFTMAX -> logits.softmax(1);
+                case SIGMOID -> ai.djl.nn.Activation.sigmoid(logits.add(scoring.logitBias()));
+            };
             return new Scores(prob.toFloatArray(), cos.toFloatArray());
         }
     }
@@ -301,11 +329,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
             for (int r = 0; r < emb.length; r++) {
                 int label = (from + r) / t;
                 float[] e = emb[r];
-                double norm = 0;
-                for (float v : e) {
-                    norm += (double) v * v;
-                }
-                norm = Math.sqrt(norm);
+                double norm = io.clipkit.util.Vectors.norm(e);
                 if (sum[label] == null) {
                     sum[label] = new double[e.length];
                 } else if (sum[label].length != e.length) {
@@ -317,17 +341,9 @@ public final class ZeroShotClassifier implements AutoCloseable {
             }
         }
         for (int i = 0; i < out.length; i++) {
-            double norm = 0;
-            for (double v : sum[i]) {
-                norm += v * v;
-            }
-            norm = Math.sqrt(norm);
-            if (!(norm > 0)) {
+            out[i] = io.clipkit.util.Vectors.normalizedToFloat(sum[i]);
+            if (out[i] == null) {
                 throw new ClipException("label '" + labels.get(i) + "' has a zero text embedding");
-            }
-            out[i] = new float[sum[i].length];
-            for (int d = 0; d < out[i].length; d++) {
-                out[i][d] = (float) (sum[i][d] / norm);
             }
         }
         return out;
@@ -338,9 +354,12 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return manager.getManagedArrays().size();
     }
 
+    /** Frees the native memory; later calls fail with "this classifier is closed". Idempotent. */
     @Override
     public void close() {
-        manager.close();
+        if (closed.compareAndSet(false, true)) {
+            manager.close();
+        }
     }
 
     /** Validating builder: each setter checks its value at once and names what is wrong. */
@@ -394,7 +413,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
             return this;
         }
 
-        /** Prompts per text-encoder call when embedding the labels (default 64). */
+        /** Prompts per text-encoder call when embedding the labels, and images per image-encoder call (default 64). */
         public Builder batchSize(int batchSize) {
             this.batchSize = Checks.batchSize(batchSize);
             return this;

@@ -124,6 +124,68 @@ class ZeroShotClassifierTest {
         }
     }
 
+    /** A sigmoid-scored family (SigLIP): each label scores sigmoid(scale * cos + bias) on its own. */
+    @Test
+    void sigmoidScoringFromTheModelSpecScoresEachLabelOnItsOwn() {
+        FakeClipModel m = new FakeClipModel("siglip-fake", "cd".repeat(32), 16, 12, 10f);
+        m.scoring = new ModelSpec.Scoring(ModelSpec.Scoring.Kind.SIGMOID, 10f, -3f);
+        float[][] img = images(m, 3, 11);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            float[][] cos = new float[3][];
+            float[][] prob = c.probabilities(img, cos);
+            double sum = 0;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < LABELS.size(); j++) {
+                    double want = 1 / (1 + Math.exp(-(10.0 * cos[i][j] - 3.0)));
+                    assertEquals(want, prob[i][j], 1e-6);
+                    sum += prob[i][j];
+                }
+            }
+            assertTrue(Math.abs(sum / 3 - 1) > 1e-3, "not a softmax: rows need not sum to 1");
+            Provenance p = c.classifyEmbeddings(img).get(0).provenance();
+            assertEquals(ModelSpec.Scoring.Kind.SIGMOID, p.scoring().kind());
+            assertEquals(-3f, p.scoring().logitBias());
+        }
+    }
+
+    /** Softmax stays the reference formula, bit for bit: softmax(scale * cos) in fp32. */
+    @Test
+    void softmaxScoringIsTheReferenceFormula() {
+        FakeClipModel m = new FakeClipModel("ViT-fake", "ab".repeat(32), 16, 12, 100f);
+        float[][] img = images(m, 2, 5);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            float[][] cos = new float[2][];
+            float[][] prob = c.probabilities(img, cos);
+            for (int i = 0; i < 2; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float x : cos[i]) {
+                    max = Math.max(max, 100f * x);
+                }
+                double z = 0;
+                for (float x : cos[i]) {
+                    z += Math.exp(100f * x - max);
+                }
+                for (int j = 0; j < LABELS.size(); j++) {
+                    assertEquals(Math.exp(100f * cos[i][j] - max) / z, prob[i][j], 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void provenanceIsBuiltFromTheModelInfo() {
+        FakeClipModel m = new FakeClipModel("ViT-fake", "ab".repeat(32), 16, 12, 20f);
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
+            Provenance p = c.provenance();
+            assertEquals(Provenance.of(m.info(), List.of(PromptTemplates.DEFAULT)), p);
+            assertEquals(m.info().spec().image().describe(), p.preprocessing());
+            assertEquals(m.info().vocabularySha256(), p.vocabularySha256());
+            assertEquals(Activation.QUICK_GELU, p.activation());
+            assertEquals(DType.FP32, p.dtype());
+            assertFalse(p.clipkitVersion().isBlank());
+        }
+    }
+
     @Test
     void topKAndMinScoreCutTheRanking() {
         FakeClipModel m = FakeClipModel.small();
@@ -305,12 +367,50 @@ class ZeroShotClassifierTest {
         try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).build()) {
             List<Classification> rs = c.classify(List.of(a, b));
             assertEquals(a, rs.get(0).image().orElseThrow());
-            assertSameScores(c.classifyEmbeddings(m.encodeImages(List.of(b))).get(0), rs.get(1));
+            float[][] eb = m.encodePreprocessed(List.of(m.preprocessor().preprocess(b)), true);
+            assertSameScores(c.classifyEmbeddings(eb).get(0), rs.get(1));
             assertSameScores(rs.get(0), c.classify(a));
             Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
-            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> c.classify(List.of(a, empty)));
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> c.classify(empty));
             assertEquals(empty, e.file());
         }
+    }
+
+    /** Issue 9 item 15: one bad file among many gets its own result; the others are classified. */
+    @Test
+    void aBadImageInAListGetsItsOwnResultAndTheOthersAreClassified(@TempDir Path dir) throws Exception {
+        FakeClipModel m = FakeClipModel.small();
+        Path a = Files.write(dir.resolve("a.jpg"), new byte[] {1, 2, 3});
+        Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        Path missing = dir.resolve("missing.jpg");
+        Path b = Files.write(dir.resolve("b.jpg"), new byte[] {4, 5});
+        try (ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).batchSize(2).build()) {
+            List<Classification> rs = c.classify(List.of(a, empty, missing, dir, b));
+            assertEquals(5, rs.size());
+            assertEquals(List.of(true, false, false, false, true), rs.stream().map(Classification::ok).toList());
+            assertEquals("empty file", rs.get(1).error().orElseThrow());
+            assertEquals("no such file", rs.get(2).error().orElseThrow());
+            assertEquals("is a folder, not an image", rs.get(3).error().orElseThrow());
+            assertEquals(empty, rs.get(1).image().orElseThrow());
+            assertTrue(rs.get(1).labels().isEmpty() && rs.get(1).best().isEmpty());
+            assertSameScores(c.classify(b), rs.get(4));
+        }
+    }
+
+    /** Issue 9 item 15: a closed classifier says so; best() is empty when min-score filtered every label. */
+    @Test
+    void closedClassifierSaysSoAndBestIsEmptyWhenEveryLabelIsFiltered(@TempDir Path dir) throws Exception {
+        FakeClipModel m = FakeClipModel.small();
+        Path a = Files.write(dir.resolve("a.jpg"), new byte[] {1, 2, 3});
+        ZeroShotClassifier c = ZeroShotClassifier.builder().model(m).labels(LABELS).minScore(1f).build();
+        Classification r = c.classify(a);
+        assertTrue(r.labels().isEmpty());
+        assertTrue(r.best().isEmpty());
+        c.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.classify(a));
+        assertEquals("this classifier is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> c.classifyEmbeddings(new float[1][16]));
+        c.close(); // idempotent
     }
 
     /** Equal up to float rounding (a row's result may depend on the batch's shape). */

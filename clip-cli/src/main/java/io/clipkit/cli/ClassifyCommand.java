@@ -1,29 +1,21 @@
 package io.clipkit.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clipkit.Classification;
 import io.clipkit.ClipModel;
-import io.clipkit.ImageDecodeException;
-import io.clipkit.ImagePreprocessor;
 import io.clipkit.LabelScore;
 import io.clipkit.Provenance;
 import io.clipkit.ZeroShotClassifier;
+import io.clipkit.batch.ClassifyStages;
+import io.clipkit.batch.ResultJson;
 import io.clipkit.util.Trace;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,11 +30,6 @@ import picocli.CommandLine.Spec;
             "Prints a table per image, or with --json one JSON line per image. A bad image is reported on stderr "
                     + "and the others are still classified (exit 1). For folders of photos use 'clip tag'."})
 final class ClassifyCommand implements Callable<Integer> {
-    /** Jackson takes ~0.1 s to initialize: only when --json is used (picocli loads every command class). */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
-
     @Spec CommandSpec spec;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
@@ -108,119 +95,41 @@ final class ClassifyCommand implements Callable<Integer> {
         modelOptions.check();
         decode.check();
 
-        int failed = 0;
-        int batch = modelOptions.batchSize();
+        int[] failed = {0};
         try (ClipModel model = modelOptions.load();
-             // Images are decoded and resized on a background thread, up to one batch ahead: the
-             // first batch while the labels are embedded, the next ones while a batch is encoded.
-             Prefetch prefetch = new Prefetch(decode.preprocessor(model), images, batch);
+             // The stages start decoding at once, up to one batch ahead: the first batch while the
+             // labels are embedded, the next ones while a batch is encoded.
+             ClassifyStages stages = ClassifyStages.start(decode.preprocessor(model), images, modelOptions.batchSize());
              ZeroShotClassifier classifier = builder.model(model).build()) {
             Trace.mark("classify: labels embedded");
-            List<Path> names = new ArrayList<>(batch);
-            List<float[]> pixels = new ArrayList<>(batch);
-            for (int i = 0; i < images.size(); i++) {
-                Path p = images.get(i);
-                try {
-                    pixels.add(prefetch.next());
-                    names.add(p);
-                } catch (IOException e) {
-                    failed++;
-                    err.println("clip classify: " + describe(p, e));
-                    err.flush();
-                }
-                if (names.size() == batch || (i == images.size() - 1 && !names.isEmpty())) {
-                    float[][] emb = model.encodePreprocessed(pixels, true);
-                    Trace.mark("classify: images encoded");
-                    for (Classification c : classifier.classifyEmbeddings(names, emb)) {
-                        print(out, c);
+            try {
+                stages.run(model, classifier, c -> {
+                    if (c.error().isPresent()) {
+                        failed[0]++;
+                        err.println("clip classify: " + c.image().map(Path::toString).orElse("?") + ": "
+                                + CliNames.cli(c.error().get()));
+                        err.flush();
+                        return;
                     }
+                    print(out, c);
                     out.flush();
-                    names.clear();
-                    pixels.clear();
-                }
+                    if (out.checkError()) {
+                        // PrintWriter swallows write errors: results that cannot be delivered end the run.
+                        throw new UncheckedIOException(new IOException(
+                                "cannot write the results to standard output (closed pipe or full disk)"));
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
         }
         Trace.mark("classify: done");
-        return failed == 0 ? 0 : 1;
+        return failed[0] == 0 ? 0 : 1;
     }
 
-    /** Preprocesses the images in order on one daemon thread, at most {@code window} images ahead of {@link #next}. */
-    static final class Prefetch implements AutoCloseable {
-        private final ImagePreprocessor pre;
-        private final List<Path> images;
-        private final int window;
-        private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "clipkit-images");
-            t.setDaemon(true);
-            return t;
-        });
-        private final ArrayDeque<Future<float[]>> ahead = new ArrayDeque<>();
-        private int submitted;
-
-        Prefetch(ImagePreprocessor pre, List<Path> images, int window) {
-            this.pre = pre;
-            this.images = images;
-            this.window = window;
-            fill();
-        }
-
-        private void fill() {
-            while (submitted < images.size() && ahead.size() < window) {
-                Path p = images.get(submitted++);
-                ahead.add(worker.submit(() -> {
-                    float[] px = pre.preprocess(p);
-                    Trace.mark("classify: preprocessed " + p);
-                    return px;
-                }));
-            }
-        }
-
-        /** The next image's pixels, or the exception its preprocessing threw. */
-        float[] next() throws IOException {
-            Future<float[]> f = ahead.remove();
-            fill();
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while reading images");
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof IOException io) {
-                    throw io;
-                }
-                if (c instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (c instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException(c);
-            }
-        }
-
-        @Override
-        public void close() {
-            worker.shutdownNow();
-        }
-    }
-
-    static String describe(Path p, IOException e) {
-        if (e instanceof ImageDecodeException) {
-            return CliNames.cli(e.getMessage());
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return p + ": no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return p + ": permission denied";
-        }
-        return p + ": " + ClipCommand.describe(e);
-    }
-
-    private void print(PrintWriter out, Classification c) throws IOException {
+    private void print(PrintWriter out, Classification c) {
         if (json) {
-            out.println(Json.MAPPER.writeValueAsString(toJson(c)));
+            out.println(ResultJson.classification(c));
             return;
         }
         Provenance pv = c.provenance();
@@ -230,26 +139,5 @@ final class ClassifyCommand implements Callable<Integer> {
         for (LabelScore s : c.labels()) {
             out.printf(Locale.ROOT, "  %s  %11.4f  %7.4f%n", DisplayWidth.padRight(s.label(), w), s.probability(), s.cosine());
         }
-    }
-
-    /** One result as the JSON line documented in the README. */
-    static ObjectNode toJson(Classification c) {
-        Provenance pv = c.provenance();
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("image", c.image().map(Path::toString).orElse(null));
-        o.put("model", pv.model());
-        ArrayNode arr = o.putArray("labels");
-        for (LabelScore s : c.labels()) {
-            ObjectNode l = arr.addObject();
-            l.put("label", s.label());
-            l.put("probability", s.probability());
-            l.put("cosine", s.cosine());
-        }
-        o.put("checkpoint_sha256", pv.checkpointSha256());
-        o.put("device", pv.device());
-        o.put("logit_scale", pv.logitScale());
-        ArrayNode t = o.putArray("templates");
-        pv.templates().forEach(t::add);
-        return o;
     }
 }

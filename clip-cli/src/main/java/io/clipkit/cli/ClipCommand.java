@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
             IndexCommand.class, SearchCommand.class,
             ServeCommand.class,
             ModelsCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ClipCommand implements Runnable {

@@ -3,7 +3,6 @@ package io.clipkit.cli;
 import io.clipkit.ClipModel;
 import io.clipkit.EmbeddingIndex;
 import io.clipkit.TagResult;
-import io.clipkit.Tagger;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ final class IndexCommand implements Callable<Integer> {
     }
 
     /** A bar on a terminal, a line every few seconds otherwise. */
-    private final class Progress implements Tagger.Listener, AutoCloseable {
+    private final class Progress implements io.clipkit.TagListener, AutoCloseable {
         private final PrintWriter err;
         private final ProgressBar bar;
         private final long start = System.nanoTime();

@@ -188,7 +188,9 @@ final class ModelsCommand implements Runnable {
             }
             int bad = 0;
             for (ModelRegistry.Entry e : entries) {
-                bad += check(out, err, e.name(), r.cachedPath(e), e.sha256()) ? 0 : 1;
+                // hub entries without a registry SHA-256 are checked against the one recorded at download
+                bad += check(out, err, e.name(), r.cachedPath(e),
+                        java.util.Objects.requireNonNullElse(r.expectedSha256(e), "(none recorded: pull it again)")) ? 0 : 1;
             }
             if (all && entries.isEmpty()) {
                 out.println("no models cached in " + r.cacheDir());
@@ -232,6 +234,7 @@ final class ModelsCommand implements Runnable {
                 boolean removed = Files.deleteIfExists(f);
                 boolean part = Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".part"));
                 Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".lock"));
+                removed |= r.removeCompanions(e); // a hub folder's other files and the download records
                 if (removed || part) {
                     out.println(e.name() + ": removed " + (removed ? f : f + ".part"));
                 } else {
@@ -295,8 +298,39 @@ final class ModelsCommand implements Runnable {
             // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
             try (ClipModel m = modelOptions.load()) {
                 print(out, m.info());
+                Path where = entry.isPresent() && !Files.exists(Path.of(model)) ? r.modelPath(entry.get()) : Path.of(model);
+                printFound(out, m.info(), io.clipkit.model.hub.ModelFolder.of(where), modelOptions.activation != null,
+                        entry.isPresent() && !Files.exists(Path.of(model)));
             }
             return 0;
+        }
+
+        /** What was found in the folder and where each setting came from (given, config, registry, default). */
+        static void printFound(PrintWriter out, ModelInfo i, io.clipkit.model.hub.ModelFolder f, boolean activationGiven,
+                               boolean registry) {
+            for (java.util.Map.Entry<String, String> line : f.describe()) {
+                if (line.getKey().isEmpty()) {
+                    out.println(" ".repeat(LABEL_WIDTH) + line.getValue());
+                } else {
+                    row(out, line.getKey(), line.getValue());
+                }
+            }
+            String from;
+            if (activationGiven) {
+                from = "given (--activation)";
+            } else if (registry) {
+                from = "registry entry";
+            } else if (f.activationSource().isPresent()) {
+                from = "inferred from " + f.activationSource().get();
+            } else {
+                from = "defaulted: OpenAI-style checkpoints do not record it; pass --activation gelu for a GELU model";
+            }
+            row(out, "activation from", from);
+            io.clipkit.ModelSpec s = i.spec();
+            row(out, "family", s.family());
+            row(out, "image pipeline", s.image().describe());
+            row(out, "tokens", "start " + s.text().startId() + ", end " + s.text().endId() + ", pad " + s.text().padId()
+                    + " (vocabulary sha256 " + i.vocabularySha256() + ")");
         }
 
         static void print(PrintWriter out, ModelInfo i) {

@@ -1,32 +1,28 @@
 package io.clipkit.cli;
 
-import io.clipkit.DType;
 import io.clipkit.ClipModel;
+import io.clipkit.EmbeddingIndex;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.ModelOptions;
+import io.clipkit.TagListener;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
 import io.clipkit.Tagger;
-import io.clipkit.batch.ResultLog;
-import io.clipkit.registry.ModelResolver;
+import io.clipkit.XmpMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code clip tag}: tags folders of photos in batch, resumably, with an embedding index and
@@ -69,8 +65,10 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--min-score", paramLabel = "S", defaultValue = "0", description = "Leave out labels with a lower probability, in records and XMP (default: ${DEFAULT-VALUE}).")
     float minScore;
 
-    @Option(names = "--xmp", paramLabel = "sidecar|embed", description = "Write keywords as XMP: 'sidecar' (<file>.xmp beside each image) or 'embed' (into JPEGs; others get a sidecar).")
-    String xmp;
+    @Option(names = "--xmp", paramLabel = "sidecar|embed", converter = XmpConverter.class,
+            description = "Write keywords as XMP: 'sidecar' (<file>.xmp beside each image) or 'embed' (into JPEGs, through "
+                    + "symbolic links, keeping owner, mode and mtime; others get a sidecar).")
+    XmpMode xmp;
 
     @Option(names = "--threads", paramLabel = "T", description = "Decoding threads (default: number of CPUs).")
     Integer threads;
@@ -93,7 +91,7 @@ final class TagCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<String> labels = labelOptions.labels();
         List<String> templates = labelOptions.templates();
-        Tagger.Xmp xmpMode = xmp == null ? Tagger.Xmp.NONE : Tagger.Xmp.parse(xmp);
+        XmpMode xmpMode = xmp == null ? XmpMode.NONE : xmp;
         for (Path in : inputs) {
             if (in.toString().isEmpty()) {
                 // An unset shell variable: never fall back to tagging the current folder.
@@ -105,58 +103,61 @@ final class TagCommand implements Callable<Integer> {
         }
         decode.check();
         ClipModel.Builder mb = modelOptions.builder();
-        Path cache = modelOptions.cacheDir();
         int intraOp = modelOptions.encoderThreads();
-        String encoderCalls = System.getProperty(ENCODER_CALLS);
-        if (intraOp == 0 && "cpu".equalsIgnoreCase(modelOptions.device) && encoderCalls == null) {
+        int encoderCalls = 1;
+        if (intraOp == 0 && "cpu".equalsIgnoreCase(modelOptions.device)) {
             // Several batches encoded at once, each on fewer threads: on a few (or shared) cores the
             // per-operation barriers of a multi-threaded encoder cost more than they gain.
             int cpus = Runtime.getRuntime().availableProcessors();
-            int calls = Math.min(cpus, 4);
-            intraOp = Math.max(1, cpus / calls);
-            encoderCalls = Integer.toString(calls);
+            encoderCalls = Math.min(cpus, 4);
+            intraOp = Math.max(1, cpus / encoderCalls);
         }
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
-            int size = m.info().imageResolution();
             ImagePreprocessor pre = decode.builder(m).build();
-            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, "size=" + size + ";exif=" + decode.exifRotate())
+            Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
+                    .encoderCalls(encoderCalls)
                     .decodeTimeout(decode.decodeTimeout());
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
             if (threads != null) {
                 b.threads(threads);
             }
+            PrintWriter stdout = spec.commandLine().getOut();
             if (out != null) {
                 b.output(out);
+            } else {
+                b.stream(stdout);
             }
             if (!noIndex) {
-                b.index(index != null ? index : io.clipkit.EmbeddingIndex.defaultPath(cache, m.info()));
+                b.index(index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info()));
             }
-            Progress progress = new Progress(out == null ? new PrintWriter(spec.commandLine().getOut(), true) : null, m);
+            Progress progress = new Progress();
             TagSummary s;
-            String before = System.getProperty(ENCODER_CALLS);
             try {
-                if (encoderCalls != null) {
-                    System.setProperty(ENCODER_CALLS, encoderCalls); // read by the engine Tagger.run makes
-                }
                 s = b.build().run(inputs, progress);
             } finally {
                 progress.close();
-                if (before == null) {
-                    System.clearProperty(ENCODER_CALLS);
-                }
             }
             summary(err, s);
             return s.anyFailed() ? ClipCommand.EXIT_PARTIAL : 0;
         }
     }
 
-    /** System property read by the tagging engine: encoder calls run at once. */
-    private static final String ENCODER_CALLS = "clipkit.encoderCalls";
+    /** {@code --xmp} values, any case. */
+    static final class XmpConverter implements CommandLine.ITypeConverter<XmpMode> {
+        @Override
+        public XmpMode convert(String value) {
+            try {
+                return XmpMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("bad --xmp value '" + value + "': use none, sidecar or embed");
+            }
+        }
+    }
 
     private void summary(PrintWriter err, TagSummary s) {
         if (s.processed() + s.resumed() == 0) {
@@ -174,9 +175,7 @@ final class TagCommand implements Callable<Integer> {
     }
 
     /** Progress on stderr: a bar on a terminal, a line every few seconds otherwise. */
-    private final class Progress implements Tagger.Listener, AutoCloseable {
-        private final PrintWriter stdout;
-        private final ResultLog.JsonFormat json;
+    private final class Progress implements TagListener, AutoCloseable {
         private final PrintWriter err = spec.commandLine().getErr();
         private final ProgressBar bar;
         private final long start = System.nanoTime();
@@ -186,9 +185,7 @@ final class TagCommand implements Callable<Integer> {
         private long total;
         private boolean totalKnown;
 
-        Progress(PrintWriter stdout, ClipModel m) {
-            this.stdout = stdout;
-            this.json = new ResultLog.JsonFormat(m.info().name(), m.info().checkpointSha256());
+        Progress() {
             this.bar = System.console() != null ? ProgressBars.builder("tag", " files", 1).setInitialMax(-1).build() : null;
         }
 
@@ -206,14 +203,6 @@ final class TagCommand implements Callable<Integer> {
             done++;
             if (r.status() == TagResult.Status.ERROR) {
                 failed++;
-            }
-            if (stdout != null) {
-                try {
-                    stdout.print(json.line(r));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                stdout.flush();
             }
             tick();
         }

@@ -78,6 +78,12 @@ class ClassifyCommandTest {
         assertEquals("ef".repeat(32), j.get("checkpoint_sha256").asText());
         assertEquals("cpu", j.get("device").asText());
         assertEquals("a photo of a {}.", j.get("templates").get(0).asText());
+        assertEquals("ok", j.get("status").asText());
+        assertEquals("softmax", j.get("scoring").asText());
+        assertEquals("fp32", j.get("dtype").asText());
+        assertTrue(j.get("preprocessing").asText().startsWith("size="), j.toString());
+        assertEquals(64, j.get("vocabulary_sha256").asText().length());
+        assertTrue(j.hasNonNull("activation") && j.hasNonNull("clipkit_version"), j.toString());
         JsonNode labels = j.get("labels");
         assertEquals(3, labels.size());
         double sum = 0;
@@ -93,6 +99,32 @@ class ClassifyCommandTest {
         }
         assertEquals(1.0, sum, 1e-5);
         assertTrue(names.containsAll(List.of("cat", "dog", "tabby, striped")));
+    }
+
+    /** Issue 9 item 5: results that cannot be written (full disk, closed pipe) end with exit 1 and a message. */
+    @Test
+    void failedWritesToStdoutExitOneWithAMessage() {
+        StringWriter err = new StringWriter();
+        var cl = ClipCommand.commandLine(m -> m.loader(loader));
+        cl.setOut(new PrintWriter(new java.io.Writer() {
+            @Override
+            public void write(char[] c, int off, int len) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+
+            @Override
+            public void flush() throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+
+            @Override
+            public void close() {}
+        }));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("classify", "--model", ckpt.toString(), "--cache-dir", dir.resolve("cache").toString(),
+                a.toString(), "--labels", "cat,dog", "--json");
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("cannot write the results to standard output"), err.toString());
     }
 
     @Test

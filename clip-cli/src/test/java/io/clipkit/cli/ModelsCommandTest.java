@@ -84,8 +84,8 @@ class ModelsCommandTest {
 
     @Test
     void listShowsRegistryAndCacheState() throws Exception {
-        Files.createDirectories(cache.resolve("models"));
-        Files.write(cache.resolve("models/RN50.pt.part"), new byte[1000]);
+        Files.createDirectories(cache.resolve("models/RN50"));
+        Files.write(cache.resolve("models/RN50/RN50.pt.part"), new byte[1000]);
         Run r = run("models", "list", "--cache-dir", cache.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("cache: " + cache), r.out);
@@ -94,7 +94,7 @@ class ModelsCommandTest {
         String rn50 = r.out.lines().filter(l -> l.startsWith("RN50 ")).findFirst().orElseThrow();
         assertTrue(rn50.contains("partial (0%)"), rn50);
         assertTrue(r.out.lines().anyMatch(l -> l.startsWith("tiny*")), r.out);
-        assertEquals(10, r.out.lines().filter(l -> l.matches("^\\S+\\s+.*(yes|no|partial.*)$")).count(), r.out);
+        assertEquals(10 + 5, r.out.lines().filter(l -> l.matches("^\\S+\\s+.*(yes|no|partial.*)$")).count(), r.out);
     }
 
     @Test
@@ -103,7 +103,7 @@ class ModelsCommandTest {
         assertEquals(0, pull.code, pull.err);
         assertTrue(pull.out.contains("tiny: downloaded and verified"), pull.out);
         assertTrue(pull.err.contains("tiny.pt: downloading"), "plain progress lines off a terminal: " + pull.err);
-        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
+        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny/tiny.pt")));
         assertEquals(List.of("/x/tiny.pt"), requests, "only the model: the vocabulary is bundled in clip-core");
 
         Run again = run("models", "pull", "tiny", "--cache-dir", cache.toString());
@@ -117,7 +117,7 @@ class ModelsCommandTest {
         assertEquals(0, ok.code, ok.err);
         assertTrue(ok.out.contains("tiny: ok"), ok.out);
 
-        Files.write(cache.resolve("models/tiny.pt"), "tampered".getBytes());
+        Files.write(cache.resolve("models/tiny/tiny.pt"), "tampered".getBytes());
         Run bad = run("models", "verify", "tiny", "--cache-dir", cache.toString());
         assertEquals(1, bad.code);
         assertTrue(bad.err.contains("SHA-256 mismatch") && bad.err.contains(sha(MODEL))
@@ -127,11 +127,11 @@ class ModelsCommandTest {
         Run repull = run("models", "pull", "tiny", "--cache-dir", cache.toString());
         assertEquals(0, repull.code, repull.err);
         assertTrue(repull.out.contains("tiny: downloaded and verified"), repull.out);
-        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny.pt")));
+        assertArrayEquals(MODEL, Files.readAllBytes(cache.resolve("models/tiny/tiny.pt")));
 
         Run rm = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(0, rm.code, rm.err);
-        assertFalse(Files.exists(cache.resolve("models/tiny.pt")));
+        assertFalse(Files.exists(cache.resolve("models/tiny/tiny.pt")));
         Run rm2 = run("models", "rm", "tiny", "--cache-dir", cache.toString());
         assertEquals(1, rm2.code);
         assertTrue(rm2.err.contains("not cached"), rm2.err);
@@ -184,6 +184,24 @@ class ModelsCommandTest {
         Run r = run("models", "info", txt.toString(), "--cache-dir", cache.toString());
         assertEquals(ClipCommand.EXIT_MODEL, r.code, r.out);
         assertTrue(r.err.startsWith("clip models info: " + txt + ": not a checkpoint"), r.err);
+    }
+
+    @Test
+    void infoOfAHubFolderShowsWhatWasFoundAndWhereSettingsCameFrom() {
+        Path folder = TestFiles.fixture("hub/hf-bin-gelu-bilinear");
+        Run r = run("models", "info", folder.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("layout:            transformers CLIPModel folder"), r.out);
+        assertTrue(r.out.contains("weights:           pytorch_model.bin"), r.out);
+        assertTrue(r.out.contains("tokenizer:         vocab.json + merges.txt"), r.out);
+        assertTrue(r.out.contains("activation:        gelu") && r.out.contains("inferred from config.json text_config.hidden_act"), r.out);
+        assertTrue(r.out.contains("interpolation=bilinear") && r.out.contains("crop=floor") && r.out.contains("rgb=first"), r.out);
+        assertTrue(r.out.contains("preprocessing:     from preprocessor_config.json"), r.out);
+        Run given = run("models", "info", folder.toString(), "--activation", "quick-gelu", "--cache-dir", cache.toString());
+        assertTrue(given.out.contains("activation from:   given (--activation)"), given.out);
+        Run plain = run("models", "info", TestFiles.fixture("models/vit-p32-r64/model.pt").toString(), "--cache-dir", cache.toString());
+        assertTrue(plain.out.contains("activation from:   defaulted"), plain.out);
+        assertTrue(requests.isEmpty(), "nothing is downloaded");
     }
 
     @Test

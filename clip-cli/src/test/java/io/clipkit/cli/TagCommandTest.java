@@ -119,6 +119,33 @@ class TagCommandTest {
         assertFalse(Files.exists(tmp.resolve("cache/embeddings")));
     }
 
+    /** Issue 9 item 5: records to a stdout that fails (like '| head -1' or /dev/full) end with exit 1. */
+    @Test
+    void failedWritesToStdoutExitOneWithAMessage() throws IOException {
+        Path dir = photos(2);
+        StringWriter err = new StringWriter();
+        CommandLine cl = ClipCommand.commandLine();
+        cl.setOut(new PrintWriter(new java.io.Writer() {
+            @Override
+            public void write(char[] c, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void flush() throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void close() {}
+        }));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(base(dir, "--labels", "cat,dog", "--no-index").toArray(String[]::new));
+        assertEquals(1, exit, err.toString());
+        assertTrue(err.toString().contains("cannot write the records"), err.toString());
+        assertFalse(err.toString().contains(" ok, "), "no summary claiming success: " + err);
+    }
+
     static Set<String> labelsOf(JsonNode n) {
         Set<String> s = new HashSet<>();
         n.get("labels").forEach(l -> s.add(l.get("label").asText()));

@@ -43,7 +43,10 @@ final class Csv {
             return in.read();
         }
 
-        /** The next record, or null at the end; a torn record (unterminated quote) ends the file. */
+        /**
+         * The next record, or null at the end. A torn record (an unterminated quote, or a last record
+         * without its line end: every record is written with one) ends the file.
+         */
         List<String> next() throws IOException {
             int c = read();
             if (c == -1) {
@@ -73,9 +76,11 @@ final class Csv {
                 } else if (c == ',') {
                     fields.add(f.toString());
                     f.setLength(0);
-                } else if (c == '\n' || c == -1) {
+                } else if (c == '\n') {
                     fields.add(f.toString());
                     return fields;
+                } else if (c == -1) {
+                    return null; // cut before its line end: a killed run's last record
                 } else if (c != '\r') {
                     f.append((char) c);
                 }

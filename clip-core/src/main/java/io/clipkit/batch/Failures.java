@@ -41,4 +41,15 @@ final class Failures {
         }
         return e instanceof java.io.IOException ? m : type + ": " + m;
     }
+
+    /**
+     * Whether a failure came from the environment (I/O errors, a full disk, permissions, the heap,
+     * an interruption) rather than from the file's content: such records are retried on resume.
+     */
+    static boolean environmental(Throwable e) {
+        if (e instanceof ImageDecodeException || e instanceof EOFException) {
+            return false;
+        }
+        return e instanceof java.io.IOException || e instanceof OutOfMemoryError || e instanceof InterruptedException;
+    }
 }

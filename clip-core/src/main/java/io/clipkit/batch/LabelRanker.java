@@ -46,19 +46,6 @@ final class LabelRanker implements AutoCloseable {
         return out;
     }
 
-    static float[] normalize(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        double norm = Math.sqrt(s);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = norm == 0 ? 0 : (float) (v[i] / norm);
-        }
-        return out;
-    }
-
     @Override
     public void close() {
         classifier.close();

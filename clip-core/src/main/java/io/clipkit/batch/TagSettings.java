@@ -2,12 +2,19 @@ package io.clipkit.batch;
 
 import io.clipkit.ClipModel;
 import io.clipkit.ImagePreprocessor;
-import io.clipkit.Tagger;
+import io.clipkit.XmpMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** The validated settings of a {@link Tagger} run (built by {@link Tagger.Builder}). */
+/**
+ * The validated settings of a tagging run (built and checked by {@code Tagger.Builder}; this
+ * package trusts them). Internal.
+ *
+ * @param preprocessingKey how the pixels were made, stored in the embedding index and the records
+ * @param encoderCalls image-encoder calls run at once (each on the model's intra-op threads)
+ * @param decodeMemoryMb cap on the heap spent on decodes at once, in MB
+ */
 public record TagSettings(
         ClipModel model,
         ImagePreprocessor preprocessor,
@@ -20,9 +27,17 @@ public record TagSettings(
         List<String> includes,
         List<String> excludes,
         Path output,
-        Tagger.Xmp xmp,
+        XmpMode xmp,
         int batchSize,
         int threads,
         boolean force,
         Path index,
-        Duration decodeTimeout) {}
+        Duration decodeTimeout,
+        int encoderCalls,
+        int decodeMemoryMb) {
+
+    /** What goes into every record, compared on resume. */
+    RecordSettings recordSettings() {
+        return RecordSettings.of(model.info().checkpointSha256(), labels, templates, topK, minScore, xmp, preprocessingKey);
+    }
+}

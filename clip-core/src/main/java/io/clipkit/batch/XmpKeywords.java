@@ -44,6 +44,15 @@ import org.xml.sax.SAXException;
  * never half of one.
  */
 final class XmpKeywords {
+    /** A refusal caused by the file's content or layout (bad XMP, hard links): a rerun would fail again. */
+    static final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     static final String NS_X = "adobe:ns:meta/";
     static final String NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
     static final String NS_DC = "http://purl.org/dc/elements/1.1/";
@@ -68,7 +77,7 @@ final class XmpKeywords {
         try {
             m = merge(existing, keywords);
         } catch (IOException e) {
-            throw new IOException("existing sidecar " + sidecar.getFileName() + " is not valid XMP (" + e.getMessage()
+            throw new Refused("existing sidecar " + sidecar.getFileName() + " is not valid XMP (" + e.getMessage()
                     + "); left unchanged", e);
         }
         if (!m.changed()) {
@@ -81,34 +90,48 @@ final class XmpKeywords {
 
     /**
      * Merges keywords into a JPEG's own XMP segment with Commons Imaging's {@link JpegXmpRewriter},
-     * which copies every other segment and the entropy-coded data unchanged.
+     * which copies every other segment and the entropy-coded data unchanged. A symbolic link is
+     * written through to its target (the link stays a link); the rewritten file keeps the original's
+     * owner, group, mode and modification time. A file with more than one hard link is refused:
+     * replacing it would split it from its other names.
      *
      * @return whether the file was rewritten
      */
     static boolean embedInJpeg(Path jpeg, List<String> keywords) throws IOException {
+        Path target = jpeg.toRealPath();
+        Object links = null;
+        try {
+            links = Files.getAttribute(target, "unix:nlink");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // not a Unix file system: no hard-link count to check
+        }
+        if (links instanceof Integer n && n > 1) {
+            throw new Refused("file has " + n + " hard links; rewriting it would split them, so it is left unchanged"
+                    + " (use XMP sidecars for it)", null);
+        }
         String existing;
         try {
-            existing = Imaging.getXmpXml(ByteSource.path(jpeg));
+            existing = Imaging.getXmpXml(ByteSource.path(target));
         } catch (ImagingException e) {
-            throw new IOException("cannot read the JPEG's XMP: " + e.getMessage(), e);
+            throw new Refused("cannot read the JPEG's XMP: " + e.getMessage(), e);
         }
         Merged m;
         try {
             m = merge(existing, keywords);
         } catch (IOException e) {
-            throw new IOException("the JPEG's XMP is not valid XML (" + e.getMessage() + "); file left unchanged", e);
+            throw new Refused("the JPEG's XMP is not valid XML (" + e.getMessage() + "); file left unchanged", e);
         }
         if (!m.changed()) {
             return false;
         }
         String packet = "<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>" + m.xml() + "<?xpacket end=\"w\"?>";
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, Files.size(jpeg) + 4096));
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, Files.size(target) + 4096));
         try {
-            new JpegXmpRewriter().updateXmpXml(ByteSource.path(jpeg), out, packet);
+            new JpegXmpRewriter().updateXmpXml(ByteSource.path(target), out, packet);
         } catch (ImagingException e) {
-            throw new IOException("cannot rewrite the JPEG's XMP: " + e.getMessage() + "; file left unchanged", e);
+            throw new Refused("cannot rewrite the JPEG's XMP: " + e.getMessage() + "; file left unchanged", e);
         }
-        writeAtomically(jpeg, out.toByteArray(), jpeg);
+        writeAtomically(target, out.toByteArray(), target, true);
         return true;
     }
 
@@ -261,8 +284,17 @@ final class XmpKeywords {
         }
     }
 
-    /** Writes {@code bytes} to {@code target} via a synced temp file and an atomic rename. */
     static void writeAtomically(Path target, byte[] bytes, Path permissionsFrom) throws IOException {
+        writeAtomically(target, bytes, permissionsFrom, false);
+    }
+
+    /**
+     * Writes {@code bytes} to {@code target} via a synced temp file and an atomic rename. The temp
+     * file takes the mode of {@code permissionsFrom}; with {@code keepOwnerAndTime} also its owner,
+     * group and modification time, and when they cannot be kept the write is refused (the original
+     * is left as it was).
+     */
+    static void writeAtomically(Path target, byte[] bytes, Path permissionsFrom, boolean keepOwnerAndTime) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".clipkit-tmp");
         try {
@@ -278,6 +310,9 @@ final class XmpKeywords {
             } catch (UnsupportedOperationException | IOException ignored) {
                 // Not POSIX, or not ours to read: the temp file's default mode stays.
             }
+            if (keepOwnerAndTime) {
+                keepOwnerAndTime(permissionsFrom, tmp);
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -286,5 +321,29 @@ final class XmpKeywords {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static void keepOwnerAndTime(Path from, Path to) throws IOException {
+        java.nio.file.attribute.PosixFileAttributeView view =
+                Files.getFileAttributeView(to, java.nio.file.attribute.PosixFileAttributeView.class);
+        if (view != null) {
+            java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(from,
+                    java.nio.file.attribute.PosixFileAttributes.class);
+            java.nio.file.attribute.PosixFileAttributes now = view.readAttributes();
+            try {
+                if (!now.owner().equals(a.owner())) {
+                    view.setOwner(a.owner());
+                }
+                if (!now.group().equals(a.group())) {
+                    view.setGroup(a.group());
+                }
+            } catch (IOException e) {
+                throw new Refused("cannot keep the file's owner " + a.owner().getName() + ":" + a.group().getName()
+                        + " (" + e.getMessage() + "); file left unchanged", e);
+            }
+            // chown may clear set-user-ID bits: the mode goes on after it.
+            Files.setPosixFilePermissions(to, a.permissions());
+        }
+        Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
     }
 }

@@ -27,11 +27,6 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg) {
-        if (spec.resize() != ModelSpec.Resize.SHORTEST_EDGE_CROP || spec.interpolation() != ModelSpec.Interpolation.BICUBIC
-                || spec.convertRgbFirst() || spec.crop() != ModelSpec.CropRounding.ROUND) {
-            throw new IllegalArgumentException("image preprocessing " + spec.describe() + " is not supported yet "
-                    + "(supported: resize=shortest-crop, interpolation=bicubic, rgb=last, crop=round)");
-        }
         this.spec = spec;
         this.size = spec.size();
         this.exifRotate = exifRotate;
@@ -83,7 +78,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     @Override
     public float[] preprocess(BufferedImage image) {
         Objects.requireNonNull(image, "image");
-        return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), size)));
+        return normalize(PixelOps.toRgb(resizeCrop(ImageDecoder.fromBufferedImage(image), spec)));
     }
 
     @Override
@@ -111,40 +106,69 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
             p = PixelOps.orient(p, d.orientation());
         }
         try {
-            return PixelOps.toRgb(resizeCrop(p, size));
+            return PixelOps.toRgb(resizeCrop(p, spec));
         } catch (IllegalArgumentException e) {
             throw new io.clipkit.ImageDecodeException(image, e.getMessage());
         }
     }
 
     /**
-     * torchvision {@code Resize(n)} then {@code CenterCrop(n)}, computing only the kept window.
-     * May modify {@code p}'s buffer (premultiplied alpha), which the callers own.
+     * The spec's resize and crop, computing only the kept window: torchvision's {@code Resize(n)}
+     * then {@code CenterCrop(n)} (OpenAI, open_clip), {@code Resize((n, n))} (open_clip's squash), or
+     * transformers' {@code CLIPImageProcessor} (RGB first, floor crop offsets). May modify
+     * {@code p}'s buffer (premultiplied alpha), which the callers own.
      */
-    static Pixels resizeCrop(Pixels p, int n) {
+    static Pixels resizeCrop(Pixels p, ModelSpec.Image spec) {
+        int n = spec.size();
+        if (spec.convertRgbFirst() && p.mode() != Mode.RGB) {
+            // PIL convert("RGB") before anything else: palette images are then resized with the
+            // spec's filter (not NEAREST), RGBA loses its alpha before (not after) the resize.
+            p = Pixels.of8(Mode.RGB, p.width(), p.height(), PixelOps.toRgb(p), false);
+        }
         int w = p.width();
         int h = p.height();
-        int shortSide = Math.min(w, h);
-        int longSide = Math.max(w, h);
-        // torchvision 0.14 _compute_resized_output_size: int(n * long / short) in double precision
-        long newLong = (long) ((double) ((long) n * longSide) / shortSide);
-        if (newLong > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("image " + w + "x" + h + " is too elongated to resize to " + n);
+        int newW;
+        int newH;
+        int left;
+        int top;
+        if (spec.resize() == ModelSpec.Resize.SQUASH) {
+            newW = n;
+            newH = n;
+            left = 0;
+            top = 0;
+        } else {
+            int shortSide = Math.min(w, h);
+            int longSide = Math.max(w, h);
+            // torchvision 0.14 _compute_resized_output_size and transformers' get_resize_output_image_size:
+            // int(n * long / short) in double precision
+            long newLong = (long) ((double) ((long) n * longSide) / shortSide);
+            if (newLong > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("image " + w + "x" + h + " is too elongated to resize to " + n);
+            }
+            newW = w <= h ? n : (int) newLong;
+            newH = w <= h ? (int) newLong : n;
+            if (spec.crop() == ModelSpec.CropRounding.FLOOR) {
+                // transformers' center_crop: (dim - crop) // 2
+                left = (newW - n) / 2;
+                top = (newH - n) / 2;
+            } else {
+                // torchvision's CenterCrop: int(round((dim - n) / 2.0)), Python rounds half to even
+                left = (int) Math.rint((newW - n) / 2.0);
+                top = (int) Math.rint((newH - n) / 2.0);
+            }
         }
-        int newW = w <= h ? n : (int) newLong;
-        int newH = w <= h ? (int) newLong : n;
-        // CenterCrop: int(round((dim - n) / 2.0)), Python rounds half to even
-        int left = (int) Math.rint((newW - n) / 2.0);
-        int top = (int) Math.rint((newH - n) / 2.0);
         if (newW == w && newH == h) {
-            return Resample.window(p, left, top, n, n); // torchvision does not call resize at all
+            // torchvision does not call resize at all; Pillow's resize to the same size copies
+            return Resample.window(p, left, top, n, n);
         }
+        Resample.Filter filter = spec.interpolation() == ModelSpec.Interpolation.BILINEAR
+                ? Resample.Filter.BILINEAR : Resample.Filter.BICUBIC;
         if (p.mode().premultiplied()) {
-            Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n);
+            Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n, filter);
             PixelOps.unpremultiply(win);
             return win;
         }
-        return Resample.resizeWindow(p, newW, newH, left, top, n, n);
+        return Resample.resizeWindow(p, newW, newH, left, top, n, n, filter);
     }
 
     float[] normalize(byte[] rgb) {

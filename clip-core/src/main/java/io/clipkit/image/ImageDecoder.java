@@ -161,33 +161,9 @@ final class ImageDecoder {
         throw new ImageDecodeException(file, unsupportedReason(b));
     }
 
+    /** The one sniffer's reason (the tagger's triage says the same). */
     private static String unsupportedReason(byte[] b) {
-        if (startsWith(b, 4, "ftypheic") || startsWith(b, 4, "ftypheix") || startsWith(b, 4, "ftypmif1")) {
-            return "unsupported image format HEIF/HEIC (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
-        }
-        if (startsWith(b, 4, "ftypavif")) {
-            return "unsupported image format AVIF (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
-        }
-        if (startsWith(b, 0, "\0\0\0\fjP  ") || ((b[0] & 0xff) == 0xFF && b.length > 1 && (b[1] & 0xff) == 0x4F)) {
-            return "unsupported image format JPEG 2000 (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
-        }
-        if (startsWith(b, 0, "8BPS")) {
-            return "unsupported image format Photoshop PSD (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
-        }
-        if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 1 || b[2] == 2) && b[3] == 0) {
-            return "unsupported image format ICO/CUR icon (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
-        }
-        if (startsWith(b, 0, "%PDF")) {
-            return "not an image: a PDF document";
-        }
-        if (startsWith(b, 0, "<svg") || startsWith(b, 0, "<?xml")) {
-            return "unsupported: vector/XML (SVG) is not a raster image";
-        }
-        StringBuilder hex = new StringBuilder();
-        for (int i = 0; i < Math.min(8, b.length); i++) {
-            hex.append(String.format("%02x", b[i] & 0xff));
-        }
-        return "not a recognized image (first bytes " + hex + "; supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
+        return Sniffer.describeNonImage(b, b.length);
     }
 
     private static int u16be(byte[] b, int p) {

@@ -2,7 +2,8 @@ package io.clipkit.image;
 
 /**
  * Pillow's {@code Image.resize} (Resample.c / Geometry.c of Pillow 9.4), reimplemented so that
- * the output is bit-identical: separable convolution with the bicubic kernel (a = -0.5), the
+ * the output is bit-identical: separable convolution with the bicubic kernel (a = -0.5) or the
+ * bilinear triangle, the
  * kernel support widened by the scale factor when downscaling (antialiasing), horizontal pass
  * first, 8-bit images in fixed point with 22 fractional bits, 32-bit integer images in double
  * precision, and NEAREST for palette and bilevel images as Pillow's affine scaler does it.
@@ -12,15 +13,37 @@ package io.clipkit.image;
  */
 final class Resample {
     private static final int PRECISION_BITS = 32 - 8 - 2;
-    private static final double BICUBIC_SUPPORT = 2.0;
 
     private Resample() {}
+
+    /** Pillow's separable filters: support radius and kernel (Resample.c). */
+    enum Filter {
+        /** {@code Image.BICUBIC}: Keys' cubic with a = -0.5, support 2. */
+        BICUBIC(2.0),
+        /** {@code Image.BILINEAR}: the triangle, support 1. */
+        BILINEAR(1.0);
+
+        final double support;
+
+        Filter(double support) {
+            this.support = support;
+        }
+
+        double weight(double x) {
+            return this == BICUBIC ? bicubic(x) : bilinear(x);
+        }
+    }
 
     /**
      * Resizes {@code src} to {@code outW x outH} and returns the window at ({@code x0}, {@code y0})
      * of size {@code w x h} of the result.
      */
     static Pixels resizeWindow(Pixels src, int outW, int outH, int x0, int y0, int w, int h) {
+        return resizeWindow(src, outW, outH, x0, y0, w, h, Filter.BICUBIC);
+    }
+
+    /** As {@link #resizeWindow(Pixels, int, int, int, int, int, int)} with the given filter. */
+    static Pixels resizeWindow(Pixels src, int outW, int outH, int x0, int y0, int w, int h, Filter filter) {
         if (src.width() == outW && src.height() == outH) {
             return window(src, x0, y0, w, h); // Pillow copies; torchvision even skips the call
         }
@@ -29,8 +52,8 @@ final class Resample {
         }
         boolean needH = outW != src.width();
         boolean needV = outH != src.height();
-        Coeffs ch = needH ? precompute(src.width(), outW, x0, w) : null;
-        Coeffs cv = needV ? precompute(src.height(), outH, y0, h) : null;
+        Coeffs ch = needH ? precompute(src.width(), outW, x0, w, filter) : null;
+        Coeffs cv = needV ? precompute(src.height(), outH, y0, h, filter) : null;
         // Source rows the vertical pass reads (or the window rows when there is none).
         int r0 = needV ? cv.bounds[0] : y0;
         int r1 = needV ? cv.bounds[2 * (h - 1)] + cv.bounds[2 * (h - 1) + 1] : y0 + h;
@@ -119,6 +142,13 @@ final class Resample {
         return 0.0;
     }
 
+    static double bilinear(double x) {
+        if (x < 0.0) {
+            x = -x;
+        }
+        return x < 1.0 ? 1.0 - x : 0.0;
+    }
+
     /** Filter taps of output positions [from, from + count): first source index, tap count, weights. */
     static final class Coeffs {
         final int ksize;
@@ -139,10 +169,14 @@ final class Resample {
     }
 
     static Coeffs precompute(int inSize, int outSize, int from, int count) {
+        return precompute(inSize, outSize, from, count, Filter.BICUBIC);
+    }
+
+    static Coeffs precompute(int inSize, int outSize, int from, int count, Filter filter) {
         // Pillow's box is float: in1 - in0 is a float subtraction.
         double scale = (double) (float) inSize / outSize;
         double filterscale = Math.max(scale, 1.0);
-        double support = BICUBIC_SUPPORT * filterscale;
+        double support = filter.support * filterscale;
         int ksize = (int) Math.ceil(support) * 2 + 1;
         int[] bounds = new int[count * 2];
         double[] kk = new double[count * ksize];
@@ -162,7 +196,7 @@ final class Resample {
             xmax -= xmin;
             int k = i * ksize;
             for (int x = 0; x < xmax; x++) {
-                double wgt = bicubic((x + xmin - center + 0.5) * ss);
+                double wgt = filter.weight((x + xmin - center + 0.5) * ss);
                 kk[k + x] = wgt;
                 ww += wgt;
             }

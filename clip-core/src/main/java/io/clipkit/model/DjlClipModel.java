@@ -247,16 +247,7 @@ final class DjlClipModel implements ClipModel {
     }
 
     static void normalizeInPlace(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        double norm = Math.sqrt(s);
-        if (norm > 0) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (v[i] / norm);
-            }
-        }
+        io.clipkit.util.Vectors.normalizeInPlace(v);
     }
 
     private static float[][] join(List<float[][]> parts, int n) {

@@ -34,6 +34,13 @@ record ModelConfig(
         visionBlocks = List.copyOf(visionBlocks);
     }
 
+    /** This config with the heads a model folder's config states (0 keeps the inferred value). */
+    ModelConfig withHeads(int newTextHeads, int newVisionHeads) {
+        return new ModelConfig(vit, embedDim, imageResolution, visionWidth, visionLayers, visionBlocks, patchSize,
+                newVisionHeads > 0 ? newVisionHeads : visionHeads, contextLength, vocabSize, textWidth,
+                newTextHeads > 0 ? newTextHeads : textHeads, textLayers);
+    }
+
     static ModelConfig infer(Map<String, long[]> shapes) {
         boolean vit = shapes.containsKey("visual.proj");
         int visionWidth;

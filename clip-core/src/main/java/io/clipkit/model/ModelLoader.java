@@ -12,16 +12,15 @@ import io.clipkit.ModelOptions;
 import io.clipkit.engine.Engines;
 import io.clipkit.model.checkpoint.Checkpoint;
 import io.clipkit.model.checkpoint.TensorData;
+import io.clipkit.model.hub.ModelFolder;
 import io.clipkit.util.Trace;
 import io.clipkit.ClipTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,8 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Loads a checkpoint (OpenAI TorchScript archive, torch.save state dict or safetensors) into a
@@ -39,11 +36,15 @@ import java.util.stream.Stream;
 public final class ModelLoader {
     private ModelLoader() {}
 
-    private static final List<String> EXTENSIONS = List.of(".pt", ".pth", ".bin", ".safetensors");
-
+    /**
+     * Loads a checkpoint file or model folder (see {@link ModelFolder} for the layouts). For
+     * transformers and open_clip folders the caller's {@code options.activation()} is used as given:
+     * {@code ClipModel.builder()} fills it from the folder's config unless one is set.
+     */
     public static ClipModel load(Path checkpoint, ModelOptions options) throws IOException {
-        Path file = resolve(checkpoint);
-        String name = options.name().isEmpty() ? stripExtension(file.getFileName().toString()) : options.name();
+        ModelFolder folder = ModelFolder.of(checkpoint);
+        Path file = folder.weights().get(0);
+        String name = options.name().isEmpty() ? folder.defaultName() : options.name();
         // Independent start-up work overlaps the reading of the weights: starting libtorch and
         // OpenBLAS (~0.3 s), hashing the file (~0.3 s for ViT-B/32) and loading the tokenizer (~0.2 s).
         // Errors surface where they did when this was sequential: the hash's from load(), the
@@ -52,12 +53,12 @@ public final class ModelLoader {
         boolean loaded = false;
         try {
             startNativesInBackground();
-            Future<String> hash = pool.submit(() -> Checkpoint.sha256(file));
-            Future<ClipTokenizer> tokenizer = pool.submit(() -> DjlClipModel.loadTokenizer(options, file));
-            Trace.mark("load: reading " + file);
-            Checkpoint ckpt = Checkpoint.readUnhashed(file);
+            Future<String> hash = pool.submit(folder::sha256);
+            Future<ClipTokenizer> tokenizer = pool.submit(() -> tokenizer(folder, options, file));
+            Trace.mark("load: reading " + folder.weights());
+            Checkpoint ckpt = folder.read();
             Trace.mark("load: read");
-            ClipModel model = build(ckpt, file, name, options, () -> join(hash), tokenizer);
+            ClipModel model = build(ckpt, file, name, options, () -> join(hash), tokenizer, folder);
             loaded = true;
             return model;
         } catch (UncheckedIOException e) {
@@ -117,45 +118,36 @@ public final class ModelLoader {
         }
     }
 
-    /** A file as is; a folder must hold exactly one checkpoint file. */
-    static Path resolve(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null, "checkpoint does not exist");
+    /** An explicit vocabulary wins; else a transformers folder's own tokenizer; else CLIP's (beside the file, or bundled). */
+    private static ClipTokenizer tokenizer(ModelFolder folder, ModelOptions options, Path file) throws IOException {
+        if (options.vocabulary().isEmpty()) {
+            java.util.Optional<ClipTokenizer> own = folder.tokenizer();
+            if (own.isPresent()) {
+                return own.get();
+            }
         }
-        if (!Files.isDirectory(path)) {
-            return path;
-        }
-        List<Path> found;
-        try (Stream<Path> s = Files.list(path)) {
-            found = s.filter(Files::isRegularFile)
-                    .filter(p -> EXTENSIONS.stream().anyMatch(e -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e)))
-                    .sorted()
-                    .collect(Collectors.toList());
-        }
-        if (found.size() == 1) {
-            return found.get(0);
-        }
-        throw new IOException(path + ": " + (found.isEmpty()
-                ? "no checkpoint file (*.pt, *.pth, *.bin, *.safetensors) in this folder"
-                : "several checkpoint files in this folder (" + found.stream().map(p -> p.getFileName().toString())
-                        .collect(Collectors.joining(", ")) + "); name one"));
+        return DjlClipModel.loadTokenizer(options, file);
     }
 
     static ClipModel build(Checkpoint ckpt, Path file, String name, ModelOptions options) {
-        return build(ckpt, file, name, options, ckpt::sha256, null);
+        return build(ckpt, file, name, options, ckpt::sha256, null, null);
     }
 
     /**
      * @param sha256 the file's hash, asked for once the weights are in place
      * @param tokenizer the tokenizer being loaded, or null to load it on first use
+     * @param folder the layout the checkpoint came from (its config's heads and spec), or null for OpenAI's
      */
     static ClipModel build(Checkpoint ckpt, Path file, String name, ModelOptions options, Supplier<String> sha256,
-            Future<ClipTokenizer> tokenizer) {
+            Future<ClipTokenizer> tokenizer, ModelFolder folder) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, TensorData> e : ckpt.tensors().entrySet()) {
             shapes.put(e.getKey(), e.getValue().shape());
         }
         ModelConfig c = ModelConfig.infer(shapes);
+        if (folder != null) {
+            c = c.withHeads(folder.textHeads(), folder.visionHeads());
+        }
         Device device = device(options.device());
         if (options.threads() > 0) {
             Engines.pytorch(); // loads the native library first
@@ -182,12 +174,14 @@ public final class ModelLoader {
             float logitScale = (float) Math.exp(w.getFloat("logit_scale").getFloat());
             Trace.mark("load: weights in libtorch");
             manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
-            ModelSpec spec = ModelSpec.openai(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale);
+            ModelSpec spec = folder == null
+                    ? ModelSpec.openai(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale)
+                    : folderSpec(folder, c, logitScale);
             ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
                     ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
-                    spec, vocabularySha256(options, file));
+                    spec, vocabularySha256(options, file, folder));
             Trace.mark("load: model ready");
             return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
         } catch (RuntimeException e) {
@@ -196,9 +190,23 @@ public final class ModelLoader {
         }
     }
 
-    /** SHA-256 of the vocabulary the tokenizer will read (the same lookup as the tokenizer's). */
-    private static String vocabularySha256(ModelOptions options, Path checkpoint) {
+    private static ModelSpec folderSpec(ModelFolder folder, ModelConfig c, float logitScale) {
         try {
+            return folder.spec(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SHA-256 of the vocabulary the tokenizer will read (the same lookup as the tokenizer's). */
+    private static String vocabularySha256(ModelOptions options, Path checkpoint, ModelFolder folder) {
+        try {
+            if (folder != null && options.vocabulary().isEmpty()) {
+                java.util.Optional<String> own = folder.tokenizerSha256();
+                if (own.isPresent()) {
+                    return own.get();
+                }
+            }
             java.util.Optional<Path> v = io.clipkit.registry.ClipHome.findVocabulary(options.vocabulary().orElse(null), checkpoint);
             return v.isPresent() ? io.clipkit.util.Hashes.sha256Hex(v.get()) : io.clipkit.text.BpeTokenizer.BUNDLED_SHA256;
         } catch (IOException e) {
@@ -207,7 +215,7 @@ public final class ModelLoader {
         }
     }
 
-    private static Device device(String name) {
+    static Device device(String name) {
         if (name.equals("cpu")) {
             return Device.cpu();
         }
@@ -217,10 +225,5 @@ public final class ModelLoader {
             throw new ClipException("device " + name + " is not available (" + gpus + " GPUs found); use device cpu");
         }
         return Device.gpu(id);
-    }
-
-    private static String stripExtension(String fileName) {
-        int dot = fileName.lastIndexOf('.');
-        return dot > 0 ? fileName.substring(0, dot) : fileName;
     }
 }

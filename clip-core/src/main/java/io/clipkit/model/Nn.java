@@ -20,11 +20,27 @@ final class Nn {
 
     /** {@code x @ w^T + b}, as torch.nn.Linear. */
     static NDArray linear(NDArray x, NDArray w, NDArray b) {
-        return Blas.applies(x) ? Blas.linear(x, w, b) : torchLinear(x, w, b);
+        return Blas.applies(x) && !recorded(w) ? Blas.linear(x, w, b) : torchLinear(x, w, b);
     }
 
     static NDArray torchLinear(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+    }
+
+    /**
+     * Whether autograd records a layer (training): its weight requires a gradient and grad mode is
+     * on. Then every operation must be libtorch's (OpenBLAS writes into tensor memory behind
+     * autograd's back), and no input a backward function saved may be overwritten in place.
+     * Asked of a weight, not of an activation: DJL reports gradients only for leaf tensors. A
+     * weight's answer is cached by DJL, so inference (no gradients anywhere) pays nothing.
+     */
+    static boolean recorded(NDArray weight) {
+        return weight.hasGradient() && ai.djl.pytorch.jni.JniUtils.isGradMode();
+    }
+
+    /** {@code a += b}, or {@code a + b} when autograd records {@code layerWeight}'s layer (LayerNorm saves its input). */
+    static NDArray addi(NDArray a, NDArray b, NDArray layerWeight) {
+        return recorded(layerWeight) ? a.add(b) : a.addi(b);
     }
 
     /** LayerNorm over the last axis, computed in fp32 whatever the input type (as OpenAI's subclass does). */
@@ -38,11 +54,17 @@ final class Nn {
     }
 
     static NDArray activation(NDArray x, Activation act) {
+        return activation(x, act, null);
+    }
+
+    /** The activation of the layer whose weight is {@code layerWeight} (null: not trained). */
+    static NDArray activation(NDArray x, Activation act, NDArray layerWeight) {
         if (act == Activation.GELU) {
             return x.getNDArrayInternal().gelu();
         }
         // QuickGELU: x * sigmoid(1.702 x)
-        return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
+        NDArray s = x.mul(1.702f).getNDArrayInternal().sigmoid();
+        return layerWeight != null && recorded(layerWeight) ? s.mul(x) : s.muli(x); // sigmoid's backward reads its output
     }
 
     static NDArray conv2d(NDArray x, NDArray w, int stride, int padding) {
@@ -51,8 +73,16 @@ final class Nn {
                 .singletonOrThrow();
     }
 
-    /** BatchNorm in inference mode, with the running statistics. */
+    /**
+     * BatchNorm in inference mode, with the running statistics; in training (autograd recording
+     * the layer's parameters) as torch's {@code train()} mode: batch statistics, running ones
+     * updated in place with momentum 0.1.
+     */
     static NDArray batchNorm(NDArray x, NDArray mean, NDArray var, NDArray gamma, NDArray beta) {
+        if (recorded(gamma)) {
+            // DJL hands torch 1 - momentum: 0.9 here is torch's (and open_clip's) 0.1
+            return x.getNDArrayInternal().batchNorm(x, mean, var, gamma, beta, 1, 0.9f, BN_EPS, true).singletonOrThrow();
+        }
         return x.getNDArrayInternal().batchNorm(x, mean, var, gamma, beta, 1, 0.1f, BN_EPS, false).singletonOrThrow();
     }
 

@@ -106,10 +106,20 @@ final class Transformer {
             }
             NDArray rows = m.create(flat);
             NDArray h = Nn.layerNorm(x, ln1W, ln1B);
-            NDArray kv = Nn.linear(h, kvW, kvB) // keys and values at every position
-                    .reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
+            NDArray kv;
+            NDArray q;
             NDArray hq = Nn.embedding(rows, h.reshape(b * t, width)).reshape(b, 1, width);
-            NDArray q = Nn.heads(Nn.linear(hq, qW, qB), heads);
+            if (Nn.recorded(inW)) {
+                // Training: the views taken at load predate the gradients, so take them again to lead
+                // back to inW; views are not leaves, so Nn.linear cannot tell they need libtorch's path.
+                kv = Nn.torchLinear(h, inW.get(width + ":"), inB.get(width + ":"));
+                q = Nn.torchLinear(hq, inW.get(":" + width), inB.get(":" + width));
+            } else {
+                kv = Nn.linear(h, kvW, kvB); // keys and values at every position
+                q = Nn.linear(hq, qW, qB);
+            }
+            kv = kv.reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
+            q = Nn.heads(q, heads);
             NDArray mask = null;
             if (causal) {
                 float[] mk = new float[(int) (b * t)];
@@ -123,8 +133,8 @@ final class Transformer {
             NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
             NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
             NDArray y = xq.addi(Nn.linear(Nn.merge(a), outW, outB));
-            NDArray mlp = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
-            return y.addi(Nn.linear(mlp, projW, projB)).reshape(b, width);
+            NDArray mlp = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act, fcW);
+            return Nn.addi(y, Nn.linear(mlp, projW, projB), ln2W).reshape(b, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {
@@ -136,8 +146,8 @@ final class Transformer {
             NDArray qkv = Nn.linear(h, inW, inB).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
             NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
             NDArray y = x.add(Nn.linear(Nn.merge(a), outW, outB));
-            NDArray m = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act);
-            return y.addi(Nn.linear(m, projW, projB));
+            NDArray m = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act, fcW);
+            return Nn.addi(y, Nn.linear(m, projW, projB), ln2W);
         }
     }
 }

@@ -20,6 +20,7 @@ final class Weights {
     private final Map<String, TensorData> tensors;
     private final NDManager manager;
     private final DataType computeType;
+    private final Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
 
     Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
         this.tensors = tensors;
@@ -69,6 +70,7 @@ final class Weights {
             // The raw array may alias the Java buffer (torch from_blob): always take a real copy.
             NDArray out = raw.getDataType() == type ? raw.duplicate() : raw.toType(type, false);
             out.attach(manager);
+            loaded.put(name, out);
             return out;
         }
     }
@@ -81,6 +83,11 @@ final class Weights {
         }
         out.flip();
         return out;
+    }
+
+    /** The arrays handed out so far, by tensor name, in the order asked for (training reads them back). */
+    Map<String, NDArray> loaded() {
+        return java.util.Collections.unmodifiableMap(loaded);
     }
 
     /** Whether the checkpoint has this tensor. */

@@ -2,6 +2,9 @@ package io.clipkit.registry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,10 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -111,6 +111,115 @@ public final class Downloader {
      * @throws IOException naming the URL and what went wrong (HTTP status, timeout, checksum)
      */
     public Path fetch(URI url, String sha256, long expectedSize, Path target, Listener listener) throws IOException {
+        return fetch(url, Checksum.sha256(sha256, "the registry"), expectedSize, target, listener);
+    }
+
+    /**
+     * What a download must match: a SHA-256, or the git blob SHA-1 that the Hugging Face hub states
+     * as the {@code ETag} of files it does not keep in LFS (small JSON and text files).
+     *
+     * @param algorithm {@code sha256} or {@code git-sha1}
+     * @param hex lower-case hex digest
+     * @param source where the value came from, for messages ("the registry", "the X-Linked-Etag of URL")
+     */
+    public record Checksum(String algorithm, String hex, String source) {
+        public Checksum {
+            Objects.requireNonNull(algorithm, "algorithm");
+            Objects.requireNonNull(source, "source");
+            hex = Objects.requireNonNull(hex, "hex").toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static Checksum sha256(String hex, String source) {
+            return new Checksum("sha256", hex, source);
+        }
+
+        /** The file's digest in this checksum's algorithm. */
+        public String of(Path file) throws IOException {
+            return algorithm.equals("git-sha1") ? gitBlobSha1(file) : Downloader.sha256(file);
+        }
+
+        String label() {
+            return algorithm.equals("git-sha1") ? "git blob SHA-1" : "SHA-256";
+        }
+    }
+
+    /**
+     * The checksum a Hugging Face-style server states for {@code url}, from a HEAD request that does
+     * not follow redirects (as huggingface_hub asks): {@code X-Linked-Etag} (the SHA-256 of an LFS
+     * file), else an {@code ETag} of 40 hex digits (git blob SHA-1 of a small file).
+     *
+     * @throws IOException if the server states neither (naming the URL), or the request fails
+     */
+    public Checksum statedChecksum(URI url) throws IOException {
+        HttpClient head = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpRequest req = HttpRequest.newBuilder(url).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("User-Agent", "clipkit").timeout(readTimeout).build();
+        HttpResponse<Void> r;
+        try {
+            r = head.send(req, HttpResponse.BodyHandlers.discarding());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("checksum request to " + url + " interrupted", e);
+        } catch (IOException e) {
+            throw new IOException("cannot ask " + url.getHost() + " for the checksum of " + url + ": "
+                    + io.clipkit.util.IoReasons.reason(e), e);
+        }
+        if (r.statusCode() == 404) {
+            throw new HttpStatusException(url + ": HTTP 404 (not found at this revision)");
+        }
+        if (r.statusCode() >= 400) {
+            throw new HttpStatusException(url + ": HTTP " + r.statusCode() + " asking for its checksum");
+        }
+        String linked = etag(r.headers().firstValue("X-Linked-Etag").orElse(null));
+        if (linked != null && linked.matches("[0-9a-fA-F]{64}")) {
+            return Checksum.sha256(linked, "the X-Linked-Etag of " + url);
+        }
+        String tag = etag(r.headers().firstValue("ETag").orElse(null));
+        if (tag != null && tag.matches("[0-9a-fA-F]{64}")) {
+            return Checksum.sha256(tag, "the ETag of " + url);
+        }
+        if (tag != null && tag.matches("[0-9a-fA-F]{40}")) {
+            return new Checksum("git-sha1", tag, "the ETag of " + url);
+        }
+        throw new IOException(url + ": the server states no checksum (no X-Linked-Etag or ETag); "
+                + "give the file's sha256 in the registry entry");
+    }
+
+    private static String etag(String v) {
+        if (v == null) {
+            return null;
+        }
+        String t = v.strip();
+        if (t.startsWith("W/")) {
+            t = t.substring(2);
+        }
+        if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
+            t = t.substring(1, t.length() - 1);
+        }
+        return t;
+    }
+
+    /** git's object id of a file: SHA-1 of {@code "blob <size>\0"} followed by the content. */
+    static String gitBlobSha1(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        md.update(("blob " + Files.size(file) + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** As {@link #fetch(URI, String, long, Path, Listener)}, verified against {@code expected}. */
+    public Path fetch(URI url, Checksum expected, long expectedSize, Path target, Listener listener) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
@@ -131,7 +240,7 @@ public final class Downloader {
                             continue;
                         }
                         try {
-                            return fetchLocked(url, sha256, expectedSize, target, listener);
+                            return fetchLocked(url, expected, expectedSize, target, listener);
                         } finally {
                             // No lock file is left behind, after success or failure. A process already
                             // waiting on this file would still get it once released, so the file is
@@ -158,22 +267,22 @@ public final class Downloader {
         }
     }
 
-    private Path fetchLocked(URI url, String sha256, long expectedSize, Path target, Listener listener) throws IOException {
+    private Path fetchLocked(URI url, Checksum expected, long expectedSize, Path target, Listener listener) throws IOException {
         {
             if (Files.isRegularFile(target)) {
-                String have = sha256(target);
-                if (have.equalsIgnoreCase(sha256)) {
+                String have = expected.of(target);
+                if (have.equals(expected.hex())) {
                     return target;
                 }
-                listener.message(target + " does not match its SHA-256 (" + have + "); downloading it again");
+                listener.message(target + " does not match its " + expected.label() + " (" + have + "); downloading it again");
             }
             Path part = target.resolveSibling(target.getFileName() + ".part");
             download(url, expectedSize, part, listener);
-            String got = sha256(part);
-            if (!got.equalsIgnoreCase(sha256)) {
+            String got = expected.of(part);
+            if (!got.equals(expected.hex())) {
                 Files.deleteIfExists(part);
-                throw new ChecksumMismatchException("checksum mismatch for " + url + ": expected SHA-256 " + sha256.toLowerCase()
-                        + " but the download has " + got + "; the download was deleted");
+                throw new ChecksumMismatchException("checksum mismatch for " + url + ": expected " + expected.label() + " " + expected.hex()
+                        + " (from " + expected.source() + ") but the download has " + got + "; the download was deleted");
             }
             try {
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -428,18 +537,6 @@ public final class Downloader {
 
     /** SHA-256 of a file, lower-case hex. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return io.clipkit.util.Hashes.sha256Hex(file);
     }
 }

@@ -59,9 +59,39 @@ public final class ModelRegistry {
      * @param resolution input resolution, or 0 if unknown
      * @param activation MLP activation the checkpoint was trained with
      * @param builtIn false for entries from the user's registry file
+     * @param files every file of the model: one for a checkpoint, several for a hub folder (config,
+     *     tokenizer and weights); {@code file}, {@code url}, {@code sha256} and {@code size} describe
+     *     the weights file among them
      */
     public record Entry(String name, String file, URI url, String sha256, long size, boolean sizeExact,
-                        int resolution, Activation activation, boolean builtIn) {}
+                        int resolution, Activation activation, boolean builtIn, List<FileRef> files) {
+        public Entry {
+            files = List.copyOf(files);
+        }
+
+        /** A single-file entry. */
+        public Entry(String name, String file, URI url, String sha256, long size, boolean sizeExact,
+                     int resolution, Activation activation, boolean builtIn) {
+            this(name, file, url, sha256, size, sizeExact, resolution, activation, builtIn,
+                    List.of(new FileRef(file, url, sha256, size)));
+        }
+
+        /** True for a hub folder (several files, loaded as a folder). */
+        public boolean folder() {
+            return files.size() > 1;
+        }
+    }
+
+    /**
+     * One file of an entry.
+     *
+     * @param file name in the model's cache folder
+     * @param url where to download it (a hub URL pinned to a commit)
+     * @param sha256 expected SHA-256, or empty: then the hub's stated checksum is used (X-Linked-Etag
+     *     for LFS files, the git blob SHA-1 ETag for small files)
+     * @param size bytes, or -1 if unknown
+     */
+    public record FileRef(String file, URI url, String sha256, long size) {}
 
     /** The BPE vocabulary file all these models share. */
     public record Vocabulary(String file, URI url, String sha256, long size) {}
@@ -72,6 +102,15 @@ public final class ModelRegistry {
     private ModelRegistry(Map<String, Entry> entries, Vocabulary vocabulary) {
         this.entries = entries;
         this.vocabulary = vocabulary;
+    }
+
+    /** A registry of exactly these entries (for tests and embedding applications), with the built-in vocabulary entry. */
+    static ModelRegistry of(List<Entry> entries) {
+        Map<String, Entry> map = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            map.put(e.name(), e);
+        }
+        return new ModelRegistry(map, builtIn(null).vocabulary);
     }
 
     /** The built-in entries only (with the mirror override applied). */
@@ -90,7 +129,8 @@ public final class ModelRegistry {
                     v.path("sha256").asText(), v.path("size").asLong(-1));
             Map<String, Entry> map = new LinkedHashMap<>();
             for (JsonNode m : root.path("models")) {
-                Entry e = new Entry(m.path("name").asText(), m.path("file").asText(),
+                Entry e = m.has("files") ? hubEntry(m, base)
+                        : new Entry(m.path("name").asText(), m.path("file").asText(),
                         rebase(URI.create(m.path("url").asText()), base), m.path("sha256").asText().toLowerCase(Locale.ROOT),
                         m.path("size").asLong(-1), m.path("sizeExact").asBoolean(false), m.path("resolution").asInt(0),
                         Activation.parse(m.path("activation").asText()), true);
@@ -211,6 +251,35 @@ public final class ModelRegistry {
             out.add(new Entry(name, fileName, uri, sha.toLowerCase(Locale.ROOT), size, size > 0, res, act, false));
         }
         return out;
+    }
+
+    /** Hugging Face hub base URL of the built-in hub entries. */
+    static final String HUB = "https://huggingface.co";
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+
+    /**
+     * A hub folder entry: {@code repo}, {@code revision} (a commit hash, so the bytes cannot change
+     * under the name), {@code weights} (the file the loader hashes) and {@code files}
+     * ({@code {"file", "sha256"?, "size"?}}); each URL is {@code <hub>/<repo>/resolve/<revision>/<file>}.
+     */
+    static Entry hubEntry(JsonNode m, String base) {
+        String name = m.path("name").asText();
+        String repo = m.path("repo").asText();
+        String revision = m.path("revision").asText();
+        if (!COMMIT.matcher(revision).matches()) {
+            throw new IllegalStateException("built-in registry entry " + name + ": revision '" + revision + "' is not a commit hash");
+        }
+        List<FileRef> files = new ArrayList<>();
+        for (JsonNode f : m.path("files")) {
+            String file = f.path("file").asText();
+            URI url = rebase(URI.create(HUB + "/" + repo + "/resolve/" + revision + "/" + file), base);
+            files.add(new FileRef(file, url, f.path("sha256").asText("").toLowerCase(Locale.ROOT), f.path("size").asLong(-1)));
+        }
+        String weights = m.path("weights").asText();
+        FileRef w = files.stream().filter(f -> f.file().equals(weights)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("built-in registry entry " + name + ": weights file " + weights + " is not in files"));
+        return new Entry(name, w.file(), w.url(), w.sha256(), w.size(), w.size() > 0, m.path("resolution").asInt(0),
+                Activation.parse(m.path("activation").asText()), true, files);
     }
 
     private static String required(JsonNode m, String field, String where) throws IOException {

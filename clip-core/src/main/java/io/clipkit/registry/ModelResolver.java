@@ -26,8 +26,8 @@ import java.util.function.Consumer;
 public final class ModelResolver {
     /** Default model for the CLI and examples. */
     public static final String DEFAULT_MODEL = "ViT-B-32";
-    /** Checkpoint file endings looked for in a model folder. */
-    static final List<String> CHECKPOINT_ENDINGS = List.of(".pt", ".pth", ".bin", ".safetensors", ".ckpt");
+    /** Checkpoint file endings that make a name look like a path. */
+    static final List<String> CHECKPOINT_ENDINGS = io.clipkit.model.hub.ModelFolder.CHECKPOINT_ENDINGS;
 
     /**
      * A model ready to load.
@@ -69,9 +69,96 @@ public final class ModelResolver {
         return cacheDir;
     }
 
-    /** Where a registry model lives in the cache. */
+    /**
+     * Where a registry model's weights file lives in the cache: {@code <cache>/models/<name>/<file>},
+     * one folder per registry name (two entries whose URLs end in the same file name never share a
+     * file).
+     */
     public Path cachedPath(ModelRegistry.Entry e) {
-        return cacheDir.resolve("models").resolve(e.file());
+        return folderOf(e).resolve(e.file());
+    }
+
+    /** The cache folder of a registry name. */
+    public Path folderOf(ModelRegistry.Entry e) {
+        return cacheDir.resolve("models").resolve(e.name());
+    }
+
+    /** What the loader is given: the folder for hub entries, else the weights file. */
+    public Path modelPath(ModelRegistry.Entry e) {
+        return e.folder() ? folderOf(e) : cachedPath(e);
+    }
+
+    /** Whether every file of the entry is in the cache (moving a file of the old flat layout first). */
+    public boolean isCached(ModelRegistry.Entry e) throws IOException {
+        migrateFlatLayout(e);
+        for (ModelRegistry.FileRef f : e.files()) {
+            if (!Files.isRegularFile(folderOf(e).resolve(f.file()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Before one folder per name, models were cached as {@code <cache>/models/<file>}; such a file is
+     * moved into the name's folder if its SHA-256 is this entry's (so a file another entry wrote
+     * under the same name is left alone).
+     */
+    void migrateFlatLayout(ModelRegistry.Entry e) throws IOException {
+        Path old = cacheDir.resolve("models").resolve(e.file());
+        Path target = cachedPath(e);
+        if (e.folder() || e.sha256().isEmpty() || Files.exists(target) || !Files.isRegularFile(old)) {
+            return;
+        }
+        if (Downloader.sha256(old).equalsIgnoreCase(e.sha256())) {
+            Files.createDirectories(target.getParent());
+            Files.move(old, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            notices.accept("moved " + old + " to " + target + " (one cache folder per model name)");
+        }
+    }
+
+    /**
+     * The SHA-256 a cached weights file must have: the registry's, else the one recorded when the
+     * file was verified against the hub's checksum at download; null if neither is known.
+     */
+    public String expectedSha256(ModelRegistry.Entry e) throws IOException {
+        if (!e.sha256().isEmpty()) {
+            return e.sha256();
+        }
+        Path rec = recordOf(cachedPath(e));
+        return Files.isRegularFile(rec) ? Files.readString(rec).strip() : null;
+    }
+
+    /**
+     * Removes what the cache holds for an entry besides its weights file: the other files of a hub
+     * folder, every file's {@code .part}, {@code .lock} and {@code .sha256} record, and the name's
+     * folder once empty. Returns whether anything was removed.
+     */
+    public boolean removeCompanions(ModelRegistry.Entry e) throws IOException {
+        boolean any = false;
+        Path dir = folderOf(e);
+        for (ModelRegistry.FileRef f : e.files()) {
+            Path p = dir.resolve(f.file());
+            if (!f.file().equals(e.file())) {
+                any |= Files.deleteIfExists(p);
+            }
+            for (String suffix : List.of(".part", ".lock", ".sha256")) {
+                any |= Files.deleteIfExists(p.resolveSibling(p.getFileName() + suffix));
+            }
+        }
+        if (Files.isDirectory(dir)) {
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
+        }
+        return any;
+    }
+
+    /** The SHA-256 record written beside a file verified at download. */
+    static Path recordOf(Path file) {
+        return file.resolveSibling(file.getFileName() + ".sha256");
     }
 
     /**
@@ -93,17 +180,17 @@ public final class ModelResolver {
         Path asPath = Path.of(m);
         if (entry.isPresent() && !(looksLikePath(m) && Files.exists(asPath))) {
             ModelRegistry.Entry e = entry.get();
-            Path file = cachedPath(e);
-            if (!Files.isRegularFile(file)) {
+            Path target = modelPath(e);
+            if (!isCached(e)) {
                 if (!allowDownload) {
-                    throw new IOException(e.name() + " is not in the cache (" + file + ") and downloads are off; "
-                            + "download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256() + ") there");
+                    throw new IOException(e.name() + " is not in the cache (" + target + ") and downloads are off; "
+                            + "download " + describeFiles(e) + " into " + folderOf(e));
                 }
                 notices.accept(e.name() + " is not in the cache; downloading it once (" + describeSize(e)
-                        + ") from " + e.url() + " into " + file.getParent());
+                        + ") from " + (e.folder() ? e.files().size() + " files at " + parentUrl(e) : e.url()) + " into " + folderOf(e));
                 pullOrExplain(e);
             }
-            return new Resolved(e.name(), file, ClipHome.findVocabulary(vocab, file).orElse(null),
+            return new Resolved(e.name(), target, ClipHome.findVocabulary(vocab, target).orElse(null),
                     Optional.of(e.activation()), entry);
         }
         if (!Files.exists(asPath)) {
@@ -113,14 +200,42 @@ public final class ModelResolver {
             throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (known: " + registry.names()
                     + ") nor an existing file or folder");
         }
-        Path checkpoint = Files.isDirectory(asPath) ? checkpointIn(asPath) : asPath;
-        return new Resolved(checkpoint.getFileName().toString(), checkpoint,
+        // The one folder policy (ModelFolder): a plain folder resolves to its single checkpoint file,
+        // a transformers or open_clip folder stays a folder (the loader reads its configs and shards).
+        io.clipkit.model.hub.ModelFolder folder = io.clipkit.model.hub.ModelFolder.of(asPath);
+        Path checkpoint = folder.layout() == io.clipkit.model.hub.ModelFolder.Layout.CHECKPOINT ? folder.weights().get(0) : asPath;
+        return new Resolved(checkpoint.toAbsolutePath().getFileName().toString(), checkpoint,
                 ClipHome.findVocabulary(vocab, checkpoint).orElse(null), Optional.empty(), Optional.empty());
     }
 
-    /** Downloads a registry model into the cache (verified); returns the model file. */
+    /**
+     * Downloads a registry model into the cache (every file of a hub folder; each resumable and
+     * verified: against the registry's SHA-256 where the entry has one, else against the checksum the
+     * hub states for the file); returns what the loader is given ({@link #modelPath}).
+     */
     public Path pull(ModelRegistry.Entry e) throws IOException {
-        return downloader.fetch(e.url(), e.sha256(), e.size(), cachedPath(e), listener);
+        migrateFlatLayout(e);
+        for (ModelRegistry.FileRef f : e.files()) {
+            Path target = folderOf(e).resolve(f.file());
+            Path rec = recordOf(target);
+            Downloader.Checksum want;
+            if (!f.sha256().isEmpty()) {
+                want = Downloader.Checksum.sha256(f.sha256(), "the registry");
+            } else if (Files.isRegularFile(target) && Files.isRegularFile(rec)) {
+                // verified against the hub when it was downloaded: no network needed to check it again
+                want = Downloader.Checksum.sha256(Files.readString(rec).strip(), "the record made at download (" + rec + ")");
+            } else {
+                want = downloader.statedChecksum(f.url());
+            }
+            downloader.fetch(f.url(), want, f.size(), target, listener);
+            String sha = want.algorithm().equals("sha256") ? want.hex() : Downloader.sha256(target);
+            if (!Files.isRegularFile(rec) || !Files.readString(rec).strip().equals(sha)) {
+                Path tmp = rec.resolveSibling(rec.getFileName() + ".tmp");
+                Files.writeString(tmp, sha + "\n");
+                Files.move(tmp, rec, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        return modelPath(e);
     }
 
     private void pullOrExplain(ModelRegistry.Entry e) throws IOException {
@@ -135,31 +250,40 @@ public final class ModelResolver {
                             : " (the URL may serve a newer file than the registry entry names)"), ex);
         } catch (IOException ex) {
             throw new IOException(e.name() + " is not in the cache and could not be downloaded: " + ex.getMessage()
-                    + ". To use it offline, download " + e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256()
-                    + ") to " + cachedPath(e) + " (or pull it when online); or load a checkpoint file you have", ex);
+                    + ". To use it offline, download " + describeFiles(e) + " into " + folderOf(e)
+                    + " (or pull it when online); or load a checkpoint file you have", ex);
         }
     }
 
-    /** The single checkpoint in a folder. */
-    static Path checkpointIn(Path dir) throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (Files.isRegularFile(p) && CHECKPOINT_ENDINGS.stream().anyMatch(n::endsWith)) {
-                    found.add(p);
-                }
-            }
+    /**
+     * A cached registry model's weights checked against the expected SHA-256 (the loader computes
+     * the file's hash anyway): a mismatch is an error naming both hashes.
+     *
+     * @param loadedSha256 the SHA-256 the loader computed ({@code model.info().checkpointSha256()})
+     */
+    public void checkLoaded(ModelRegistry.Entry e, String loadedSha256) throws IOException {
+        String want = expectedSha256(e);
+        if (want != null && !want.equalsIgnoreCase(loadedSha256)) {
+            throw new IOException(e.name() + ": the cached weights " + cachedPath(e) + " have SHA-256 " + loadedSha256
+                    + " but the registry expects " + want + "; the file was damaged or replaced after download. "
+                    + "Delete it (and its .sha256 record) so that it is downloaded again, or pull the model again");
         }
-        if (found.size() == 1) {
-            return found.get(0);
+    }
+
+    private static String describeFiles(ModelRegistry.Entry e) {
+        if (!e.folder()) {
+            return e.url() + " (" + describeSize(e) + ", SHA-256 " + e.sha256() + ")";
         }
-        if (found.isEmpty()) {
-            throw new FileNotFoundException("no checkpoint (" + String.join(", ", CHECKPOINT_ENDINGS) + ") in folder " + dir);
+        StringBuilder b = new StringBuilder();
+        for (ModelRegistry.FileRef f : e.files()) {
+            b.append(b.length() == 0 ? "" : ", ").append(f.url());
         }
-        found.sort(null);
-        throw new IllegalArgumentException("folder " + dir + " holds " + found.size() + " checkpoints (" + found
-                + "); pass one of them as the model");
+        return b.toString();
+    }
+
+    private static String parentUrl(ModelRegistry.Entry e) {
+        String u = e.url().toString();
+        return u.substring(0, u.lastIndexOf('/') + 1);
     }
 
     private static boolean looksLikePath(String m) {

@@ -38,19 +38,21 @@ public final class BpeTokenizer implements ClipTokenizer {
     /** Words longer than this (in bytes) use the heap-based merge instead of CLIP's quadratic loop. */
     private static final int LONG_WORD = 48;
 
-    /** byte -> id of its symbol (ids 0..255 follow GPT-2's bytes_to_unicode order). */
+    /** byte -> id of its symbol (ids 0..255 follow GPT-2's bytes_to_unicode order in CLIP's file). */
     private final int[] byteToId = new int[256];
+    /** byte -> id of its word-final ("</w>") symbol. */
+    private final int[] byteEndToId = new int[256];
     private final String[] idToSymbol;
     private final PairMap ranks;
     private final int[] mergedByRank;
     private final int[] firstByRank;
     private final int[] secondByRank;
+    private final int startId;
+    private final int endId;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private BpeTokenizer(List<String> mergeLines, String source) throws IOException {
-        char[] byteChar = new char[256];
-        int[] order = new int[256];
-        int k = 0;
+    /** GPT-2's bytes_to_unicode: the printable character standing for each byte. */
+    private static char[] byteChars() {
         boolean[] printable = new boolean[256];
         for (int b = '!'; b <= '~'; b++) {
             printable[b] = true;
@@ -61,25 +63,30 @@ public final class BpeTokenizer implements ClipTokenizer {
         for (int b = 0xAE; b <= 0xFF; b++) {
             printable[b] = true;
         }
-        for (int b = 0; b < 256; b++) {
-            if (printable[b]) {
-                byteChar[b] = (char) b;
-                order[k++] = b;
-            }
-        }
+        char[] byteChar = new char[256];
         int extra = 0;
         for (int b = 0; b < 256; b++) {
-            if (!printable[b]) {
-                byteChar[b] = (char) (256 + extra++);
-                order[k++] = b;
+            byteChar[b] = printable[b] ? (char) b : (char) (256 + extra++);
+        }
+        return byteChar;
+    }
+
+    /** CLIP's file: the vocabulary is implied (bytes, bytes + "</w>", one symbol per merge, SOT, EOT). */
+    private static BpeTokenizer fromClipMerges(List<String> mergeLines, String source) throws IOException {
+        char[] byteChar = byteChars();
+        int[] order = new int[256];
+        int k = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int b = 0; b < 256; b++) {
+                if ((byteChar[b] < 256) == (pass == 0)) {
+                    order[k++] = b;
+                }
             }
         }
-        idToSymbol = new String[VOCAB_SIZE];
-        Map<String, Integer> encoder = new HashMap<>(VOCAB_SIZE * 2);
+        String[] idToSymbol = new String[VOCAB_SIZE];
         for (int i = 0; i < 256; i++) {
             idToSymbol[i] = String.valueOf(byteChar[order[i]]);
             idToSymbol[256 + i] = byteChar[order[i]] + "</w>";
-            byteToId[order[i]] = i;
         }
         String[][] merges = new String[MERGES][];
         for (int r = 0; r < MERGES; r++) {
@@ -94,26 +101,112 @@ public final class BpeTokenizer implements ClipTokenizer {
         }
         idToSymbol[VOCAB_SIZE - 2] = SOT;
         idToSymbol[VOCAB_SIZE - 1] = EOT;
+        Map<String, Integer> encoder = new HashMap<>(VOCAB_SIZE * 2);
         for (int i = 0; i < VOCAB_SIZE; i++) {
             encoder.put(idToSymbol[i], i); // later duplicates win, as in Python's dict(zip(...))
         }
-        ranks = new PairMap(MERGES * 2);
-        mergedByRank = new int[MERGES];
-        firstByRank = new int[MERGES];
-        secondByRank = new int[MERGES];
-        for (int r = 0; r < MERGES; r++) {
+        return new BpeTokenizer(idToSymbol, encoder, merges, source);
+    }
+
+    /**
+     * A CLIP-style tokenizer over an explicit vocabulary ({@code vocab.json}: symbol to id) and ranked
+     * merges ({@code merges.txt} lines, header excluded), as transformers folders ship them. The
+     * vocabulary must hold every byte symbol in both forms and {@code <|startoftext|>} /
+     * {@code <|endoftext|>}; the text is cleaned as CLIP's own tokenizer cleans it.
+     *
+     * <pre>{@code
+     * ClipTokenizer t = BpeTokenizer.fromVocabulary(vocab, mergeLines, "vocab.json + merges.txt");
+     * }</pre>
+     *
+     * @throws IOException naming {@code source} if a merge line is malformed or a needed symbol is missing
+     */
+    public static BpeTokenizer fromVocabulary(Map<String, Integer> vocab, List<String> mergeLines, String source)
+            throws IOException {
+        int size = 0;
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getValue() == null || e.getValue() < 0) {
+                throw new IOException(source + ": token '" + e.getKey() + "' has a bad id " + e.getValue());
+            }
+            size = Math.max(size, e.getValue() + 1);
+        }
+        String[] idToSymbol = new String[size];
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            idToSymbol[e.getValue()] = e.getKey();
+        }
+        List<String[]> merges = new java.util.ArrayList<>(mergeLines.size());
+        for (int r = 0; r < mergeLines.size(); r++) {
+            String line = mergeLines.get(r).trim();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] parts = line.split("\\s+");
+            if (parts.length != 2) {
+                throw new IOException(source + ": malformed merge " + (r + 1) + ": '" + line + "' (expected two symbols)");
+            }
+            merges.add(parts);
+        }
+        return new BpeTokenizer(idToSymbol, new HashMap<>(vocab), merges.toArray(new String[0][]), source);
+    }
+
+    private BpeTokenizer(String[] idToSymbol, Map<String, Integer> encoder, String[][] merges, String source)
+            throws IOException {
+        this.idToSymbol = idToSymbol;
+        char[] byteChar = byteChars();
+        for (int b = 0; b < 256; b++) {
+            Integer id = encoder.get(String.valueOf(byteChar[b]));
+            Integer end = encoder.get(byteChar[b] + "</w>");
+            if (id == null || end == null) {
+                throw new IOException(source + ": the vocabulary lacks the symbol of byte 0x"
+                        + Integer.toHexString(b) + " ('" + byteChar[b] + "' or '" + byteChar[b] + "</w>'); not a CLIP vocabulary");
+            }
+            byteToId[b] = id;
+            byteEndToId[b] = end;
+        }
+        Integer sot = encoder.get(SOT);
+        Integer eot = encoder.get(EOT);
+        if (sot == null || eot == null) {
+            throw new IOException(source + ": the vocabulary lacks " + (sot == null ? SOT : EOT));
+        }
+        startId = sot;
+        endId = eot;
+        int n = merges.length;
+        ranks = new PairMap(n * 2);
+        mergedByRank = new int[n];
+        firstByRank = new int[n];
+        secondByRank = new int[n];
+        for (int r = 0; r < n; r++) {
             Integer a = encoder.get(merges[r][0]);
             Integer b = encoder.get(merges[r][1]);
             if (a == null || b == null) {
                 continue; // a half that is no symbol can never be formed, so the merge never applies
             }
-            ranks.put(a, b, r);
-            mergedByRank[r] = encoder.get(merges[r][0] + merges[r][1]);
+            Integer merged = encoder.get(merges[r][0] + merges[r][1]);
+            if (merged == null) {
+                throw new IOException(source + ": merge " + (r + 1) + " ('" + merges[r][0] + " " + merges[r][1]
+                        + "') makes a symbol the vocabulary lacks");
+            }
+            ranks.put(a, b, r); // a repeated pair keeps its last rank, as Python's dict(zip(merges, ranks))
+            mergedByRank[r] = merged;
             firstByRank[r] = a;
             secondByRank[r] = b;
         }
-        cache.put(SOT, new int[] {START_OF_TEXT});
-        cache.put(EOT, new int[] {END_OF_TEXT});
+        cache.put(SOT, new int[] {startId});
+        cache.put(EOT, new int[] {endId});
+    }
+
+    /** Id put before the text. */
+    public int startId() {
+        return startId;
+    }
+
+    /** Id put after the text. */
+    public int endId() {
+        return endId;
+    }
+
+    /** Ids in the vocabulary (largest id + 1). */
+    public int vocabularySize() {
+        return idToSymbol.length;
     }
 
     /**
@@ -184,7 +277,7 @@ public final class BpeTokenizer implements ClipTokenizer {
             throw new IOException("CLIP vocabulary " + what + " has " + Math.max(0, lines.size() - 1)
                     + " merges; at least " + MERGES + " are needed");
         }
-        return new BpeTokenizer(lines.subList(1, MERGES + 1), what);
+        return fromClipMerges(lines.subList(1, MERGES + 1), what);
     }
 
     /** The text as CLIP cleans it before splitting: ftfy, HTML-unescape twice, whitespace, lower case. */
@@ -208,13 +301,13 @@ public final class BpeTokenizer implements ClipTokenizer {
             total += parts[i].length;
         }
         int[] ids = new int[total];
-        ids[0] = START_OF_TEXT;
+        ids[0] = startId;
         int p = 1;
         for (int[] part : parts) {
             System.arraycopy(part, 0, ids, p, part.length);
             p += part.length;
         }
-        ids[p] = END_OF_TEXT;
+        ids[p] = endId;
         return ids;
     }
 
@@ -248,7 +341,7 @@ public final class BpeTokenizer implements ClipTokenizer {
                         + contextLength + ": \"" + abbreviate(text) + "\"");
             }
             System.arraycopy(ids, 0, row, 0, contextLength - 1);
-            row[contextLength - 1] = END_OF_TEXT;
+            row[contextLength - 1] = endId;
             return row;
         }
         System.arraycopy(ids, 0, row, 0, ids.length);
@@ -263,12 +356,12 @@ public final class BpeTokenizer implements ClipTokenizer {
     public String decode(int[] ids) {
         StringBuilder symbols = new StringBuilder();
         for (int id : ids) {
-            if (id == 0 || id == START_OF_TEXT || id == END_OF_TEXT) {
+            if (id == 0 || id == startId || id == endId) {
                 continue; // padding and special tokens
             }
-            if (id < 0 || id >= VOCAB_SIZE) {
+            if (id < 0 || id >= idToSymbol.length || idToSymbol[id] == null) {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
-                        + VOCAB_SIZE + ")");
+                        + idToSymbol.length + ")");
             }
             symbols.append(idToSymbol[id]);
         }
@@ -405,7 +498,7 @@ public final class BpeTokenizer implements ClipTokenizer {
         for (int i = 0; i < sym.length; i++) {
             sym[i] = byteToId[utf8[i] & 0xFF];
         }
-        sym[sym.length - 1] += 256;
+        sym[sym.length - 1] = byteEndToId[utf8[utf8.length - 1] & 0xFF];
         return sym;
     }
 

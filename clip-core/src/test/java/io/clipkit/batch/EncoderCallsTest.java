@@ -3,16 +3,16 @@ package io.clipkit.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.clipkit.TagListener;
 import io.clipkit.Tagger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Several encoder calls at once ({@code clipkit.encoderCalls}) give the same records in the same order. */
+/** Several encoder calls at once ({@code Tagger.Builder.encoderCalls}) give the same records in the same order. */
 class EncoderCallsTest {
     @TempDir Path tmp;
 
@@ -32,19 +32,9 @@ class EncoderCallsTest {
     private String run(Path dir, String calls) throws IOException {
         FakeClipModel model = new FakeClipModel();
         Path out = tmp.resolve("o" + calls + ".jsonl");
-        TagSettings s = new TagSettings(model, model.preprocessor, "size=4", List.of("a", "b", "c"), List.of("a photo of a {}."),
-                2, 0f, false, List.of(), List.of(), out, Tagger.Xmp.NONE, 2, 2, false, null, Duration.ofSeconds(30));
-        String before = System.getProperty("clipkit.encoderCalls");
-        System.setProperty("clipkit.encoderCalls", calls);
-        try {
-            new TagEngine(s).run(List.of(dir), new Tagger.Listener() {});
-        } finally {
-            if (before == null) {
-                System.clearProperty("clipkit.encoderCalls");
-            } else {
-                System.setProperty("clipkit.encoderCalls", before);
-            }
-        }
+        io.clipkit.Tagger.builder(model).preprocessor(model.preprocessor).labels(List.of("a", "b", "c"))
+                .templates(List.of("a photo of a {}.")).topK(2).output(out).batchSize(2).threads(2)
+                .encoderCalls(Integer.parseInt(calls)).build().run(List.of(dir), new TagListener() {});
         StringBuilder b = new StringBuilder();
         for (JsonNode r : TagEngineTest.records(out)) {
             b.append(r.get("path").asText()).append(' ').append(r.get("status").asText()).append(' ')

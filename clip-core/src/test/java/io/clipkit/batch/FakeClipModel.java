@@ -93,7 +93,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
             }
             v[6] = x[0] - x[plane - 1];
             v[7] = 0.5f;
-            out[i] = normalize ? LabelRanker.normalize(v) : v;
+            out[i] = normalize ? io.clipkit.util.Vectors.normalized(v) : v;
         }
         encodedImages.addAndGet(chw.size());
         return out;
@@ -109,7 +109,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
             for (int d = 0; d < DIM; d++) {
                 v[d] = (float) r.nextGaussian();
             }
-            out[i] = normalize ? LabelRanker.normalize(v) : v;
+            out[i] = normalize ? io.clipkit.util.Vectors.normalized(v) : v;
         }
         return out;
     }
@@ -124,7 +124,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
             for (int d = 0; d < DIM; d++) {
                 v[d] = (float) r.nextGaussian();
             }
-            out[i] = normalize ? LabelRanker.normalize(v) : v;
+            out[i] = normalize ? io.clipkit.util.Vectors.normalized(v) : v;
         }
         return out;
     }

@@ -45,7 +45,7 @@ public final class Images {
         try (Stream<Path> s = Files.walk(root)) {
             s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
                 try {
-                    out.put(root.relativize(p).toString(), HexFormat.of().formatHex(TagEngine.sha256(p))
+                    out.put(root.relativize(p).toString(), HexFormat.of().formatHex(io.clipkit.util.Hashes.sha256(p))
                             + " " + Files.getLastModifiedTime(p));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);

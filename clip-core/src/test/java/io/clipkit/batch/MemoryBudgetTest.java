@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.clipkit.Tagger;
+import io.clipkit.TagListener;
+import io.clipkit.XmpMode;
+import io.clipkit.image.Sniffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -56,8 +58,8 @@ class MemoryBudgetTest {
         FakeClipModel model = new FakeClipModel();
         Path out = tmp.resolve("o.jsonl");
         TagSettings s = new TagSettings(model, model.preprocessor, "size=4", List.of("a", "b"), List.of("a photo of a {}."),
-                2, 0f, false, List.of(), List.of(), out, Tagger.Xmp.NONE, 4, 2, false, null, Duration.ofSeconds(30));
-        new TagEngine(s, 16).run(List.of(dir), new Tagger.Listener() {});
+                2, 0f, false, List.of(), List.of(), out, XmpMode.NONE, 4, 2, false, null, Duration.ofSeconds(30), 1, 16);
+        new TagEngine(s, null, 16).run(List.of(dir), new TagListener() {});
         Map<String, JsonNode> r = TagEngineTest.byName(TagEngineTest.records(out));
         assertEquals("ok", r.get("small.png").get("status").asText());
         String e = r.get("big.png").get("error").asText();
@@ -72,8 +74,8 @@ class MemoryBudgetTest {
         FakeClipModel model = new FakeClipModel();
         Path out = tmp.resolve("o.jsonl");
         TagSettings s = new TagSettings(model, model.preprocessor, "size=4", List.of("a", "b"), List.of("a photo of a {}."),
-                2, 0f, false, List.of(), List.of(), out, Tagger.Xmp.NONE, 4, 2, false, null, Duration.ofSeconds(30));
-        new TagEngine(s, 100, 16).run(List.of(dir), new Tagger.Listener() {});
+                2, 0f, false, List.of(), List.of(), out, XmpMode.NONE, 4, 2, false, null, Duration.ofSeconds(30), 1, 16);
+        new TagEngine(s, null, 100).run(List.of(dir), new TagListener() {});
         Map<String, JsonNode> r = TagEngineTest.byName(TagEngineTest.records(out));
         assertEquals("ok", r.get("small.png").get("status").asText());
         String e = r.get("big.png").get("error").asText();

@@ -22,9 +22,11 @@ class ResultLogWriteErrorTest {
         assumeTrue(Files.isWritable(full), "needs /dev/full");
         Path out = Files.createSymbolicLink(tmp.resolve("tags.jsonl"), full);
         IOException e = assertThrows(IOException.class, () -> {
-            try (ResultLog log = ResultLog.open(out, false, "m", "00")) {
+            RecordSettings settings = new RecordSettings("00", "", "", 5, 0f, "none", "size=224;exif=true");
+            try (ResultLog log = ResultLog.open(out, false, "m", settings)) {
                 for (int i = 0; i < 100_000; i++) { // past any buffer
-                    log.write(new TagResult(Path.of("a" + i + ".jpg"), TagResult.Status.ERROR, 1, "t", List.of(), "bad", ""));
+                    Path p = Path.of("a" + i + ".jpg");
+                    log.write(WorkItem.file(p), new TagResult(p, TagResult.Status.ERROR, 1, "t", List.of(), "bad", ""));
                 }
                 log.flush();
             }

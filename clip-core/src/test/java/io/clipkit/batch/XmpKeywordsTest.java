@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipkit.Tagger;
+import io.clipkit.XmpMode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ class XmpKeywordsTest {
         Path out = tmp.resolve("t.jsonl");
         FakeClipModel model = new FakeClipModel();
         Tagger.Builder b = Tagger.builder(model).labels(List.of("cat", "dog", "car")).topK(2).output(out)
-                .xmp(Tagger.Xmp.EMBED).index(tmp.resolve("i.sqlite"));
+                .xmp(XmpMode.EMBED).index(tmp.resolve("i.sqlite"));
         b.build().run(List.of(dir));
         assertArrayEquals(pngBefore, Files.readAllBytes(png));
         assertEquals(withoutXmp(jpgBefore), withoutXmp(Files.readAllBytes(jpg)));
@@ -158,7 +159,7 @@ class XmpKeywordsTest {
         Images.write(dir.resolve("b.png"), 32, 32, 2);
         Map<String, String> before = Images.checksums(dir);
         FakeClipModel model = new FakeClipModel();
-        Tagger.builder(model).labels(List.of("cat", "dog", "car")).topK(3).minScore(0.999999f).xmp(Tagger.Xmp.SIDECAR)
+        Tagger.builder(model).labels(List.of("cat", "dog", "car")).topK(3).minScore(0.999999f).xmp(XmpMode.SIDECAR)
                 .output(tmp.resolve("o.jsonl")).build().run(List.of(dir));
         Map<String, String> after = Images.checksums(dir);
         for (var e : before.entrySet()) {

@@ -32,10 +32,45 @@ class ModelRegistryTest {
 
     @TempDir Path dir;
 
+    /** Built-in hub folder entries (open_clip and transformers). */
+    static final int HUB = 5;
+
     @Test
-    void builtInListsOpenAisNineCheckpoints() {
+    void hubEntriesArePinnedToACommitAndListEveryFile() {
         ModelRegistry r = ModelRegistry.builtIn(null);
-        assertEquals(9, r.entries().size());
+        ModelRegistry.Entry b32 = r.find("ViT-B-32-laion2b_s34b_b79k").orElseThrow();
+        assertTrue(b32.folder());
+        assertEquals("open_clip_model.safetensors", b32.file());
+        assertEquals("ac4f8c4b88af6d963118cbf40ad93176d092abbedfcb752601ae1866352656e6", b32.sha256());
+        assertEquals(URI.create("https://huggingface.co/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/"
+                + "1a25a446712ba5ee05982a381eed697ef9b435cf/open_clip_model.safetensors"), b32.url());
+        assertEquals(List.of("open_clip_config.json", "open_clip_model.safetensors"),
+                b32.files().stream().map(ModelRegistry.FileRef::file).toList());
+        assertEquals(Activation.GELU, b32.activation());
+        int hub = 0;
+        for (ModelRegistry.Entry e : r.entries()) {
+            if (e.folder()) {
+                hub++;
+                for (ModelRegistry.FileRef f : e.files()) {
+                    assertTrue(f.url().getPath().matches("/[^/]+/[^/]+/resolve/[0-9a-f]{40}/" + java.util.regex.Pattern.quote(f.file())),
+                            e.name() + ": " + f.url());
+                }
+            }
+        }
+        assertEquals(HUB, hub);
+        ModelRegistry.Entry hf = r.find("openai/clip-vit-base-patch32").orElseThrow();
+        assertEquals("pytorch_model.bin", hf.file());
+        assertEquals(5, hf.files().size());
+        // the mirror override keeps hub paths too
+        assertEquals("/mirror/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/1a25a446712ba5ee05982a381eed697ef9b435cf/open_clip_config.json",
+                ModelRegistry.builtIn("http://127.0.0.1:8080/mirror").find("ViT-B-32-laion2b_s34b_b79k").orElseThrow()
+                        .files().get(0).url().getPath());
+    }
+
+    @Test
+    void builtInListsOpenAisNineCheckpointsAndTheHubFolders() {
+        ModelRegistry r = ModelRegistry.builtIn(null);
+        assertEquals(9 + HUB, r.entries().size());
         for (var e : OPENAI.entrySet()) {
             ModelRegistry.Entry x = r.find(e.getKey()).orElseThrow();
             String[] v = e.getValue();
@@ -79,7 +114,7 @@ class ModelRegistryTest {
                 + "{\"name\": \"RN50\", \"url\": \"https://example.org/rn50.pt\", \"sha256\": \"" + sha + "\", \"activation\": \"quick-gelu\", \"file\": \"rn50-mirror.pt\"}"
                 + "]}");
         ModelRegistry r = ModelRegistry.load(dir);
-        assertEquals(10, r.entries().size());
+        assertEquals(10 + HUB, r.entries().size());
         ModelRegistry.Entry mine = r.find("my-clip").orElseThrow();
         assertEquals("my.pt", mine.file());
         assertEquals(sha, mine.sha256());
@@ -93,7 +128,7 @@ class ModelRegistryTest {
 
     @Test
     void noUserFileMeansBuiltInsOnly() throws IOException {
-        assertEquals(9, ModelRegistry.load(dir).entries().size());
+        assertEquals(9 + HUB, ModelRegistry.load(dir).entries().size());
     }
 
     @ParameterizedTest
@@ -121,7 +156,9 @@ class ModelRegistryTest {
 
     @Test
     void entriesListBuiltInsInOrder() {
-        assertEquals(List.of("RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336"),
+        assertEquals(List.of("RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336",
+                        "ViT-B-32-laion2b_s34b_b79k", "ViT-B-16-laion2b_s34b_b88k", "ViT-L-14-laion2b_s32b_b82k",
+                        "ViT-B-16-datacomp_xl_s13b_b90k", "openai-clip-vit-base-patch32"),
                 ModelRegistry.builtIn(null).entries().stream().map(ModelRegistry.Entry::name).toList());
     }
 }

@@ -59,7 +59,7 @@ class ModelResolverTest {
             ModelResolver r = resolver(reg, notices);
             ModelResolver.Resolved m = r.resolve("tiny", null);
             assertEquals("tiny", m.name());
-            assertEquals(cache.resolve("models/tiny.pt"), m.checkpoint());
+            assertEquals(cache.resolve("models/tiny/tiny.pt"), m.checkpoint(), "one cache folder per registry name");
             assertArrayEquals(MODEL, Files.readAllBytes(m.checkpoint()));
             assertEquals(Optional.of(Activation.GELU), m.activation());
             assertEquals(1, notices.size());
@@ -83,7 +83,7 @@ class ModelResolverTest {
         String m = e.getMessage();
         assertTrue(m.startsWith("ViT-B-32 is not in the cache and could not be downloaded"), m);
         assertTrue(m.contains("/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt"), m);
-        assertTrue(m.contains(cache.resolve("models/ViT-B-32.pt").toString()), m);
+        assertTrue(m.contains(cache.resolve("models/ViT-B-32").toString()), m);
         assertTrue(m.contains("354 MB") && m.contains("checkpoint file you have"), m);
         assertFalse(m.contains("--"), "core messages name no command-line flags: " + m);
     }
@@ -116,9 +116,11 @@ class ModelResolverTest {
     void folderWithSeveralCheckpointsIsAmbiguous() throws Exception {
         Files.write(elsewhere.resolve("a.pt"), MODEL);
         Files.write(elsewhere.resolve("b.pt"), MODEL);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        // the one folder policy (ModelFolder) for the resolver and the loader alike
+        IOException e = assertThrows(IOException.class,
                 () -> resolver(ModelRegistry.builtIn(null), new ArrayList<>()).resolve(elsewhere.toString(), null));
-        assertTrue(e.getMessage().contains("2 checkpoints"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 checkpoints (a.pt, b.pt)") && e.getMessage().contains("pass one of the files"),
+                e.getMessage());
     }
 
     @Test

@@ -31,6 +31,8 @@ public final class FakeClipModel implements ClipModel {
     /** Number of encodeTokens calls and the rows they held (to observe batching and caching). */
     public final AtomicInteger textCalls = new AtomicInteger();
     public final List<Integer> textBatchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The family's scoring; null: CLIP's softmax at {@link #logitScale()}. */
+    public volatile io.clipkit.ModelSpec.Scoring scoring;
 
     public FakeClipModel(String name, String sha, int dim, int context, float logitScale) {
         this.name = name;
@@ -49,7 +51,12 @@ public final class FakeClipModel implements ClipModel {
     public ModelInfo info() {
         return new ModelInfo(name, "vit", dim, 8, 8, 1, List.of(), 1, 4, 8, 1, 1, context, 49408,
                 Activation.QUICK_GELU, "fake", sha, "cpu", DType.FP32,
-                io.clipkit.ModelSpec.openai(8, context, 49408, logitScale()), io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
+                spec(), io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
+    }
+
+    private io.clipkit.ModelSpec spec() {
+        io.clipkit.ModelSpec s = io.clipkit.ModelSpec.openai(8, context, 49408, logitScale());
+        return scoring == null ? s : new io.clipkit.ModelSpec(s.family(), s.text(), s.image(), scoring);
     }
 
     @Override
@@ -208,16 +215,7 @@ public final class FakeClipModel implements ClipModel {
     }
 
     public static float[] normalize(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        double n = Math.sqrt(s);
-        float[] o = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            o[i] = (float) (v[i] / n);
-        }
-        return o;
+        return io.clipkit.util.Vectors.normalized(v);
     }
 
     @Override

@@ -67,8 +67,8 @@ public final class ClipServer implements AutoCloseable {
                 });
         ImagePreprocessor pre = c.exifRotate() && c.maxPixels() == ImagePreprocessor.DEFAULT_MAX_PIXELS
                 ? model.preprocessor()
-                : ImagePreprocessor.builder().size(model.info().imageResolution()).exifRotate(c.exifRotate())
-                        .maxPixels(c.maxPixels()).build();
+                : ImagePreprocessor.builder().spec(model.info().spec().image()).exifRotate(c.exifRotate())
+                        .maxPixels(c.maxPixels()).build(); // the model's own spec (size, mean/std), other limits
         Api api = new Api(c, pre, images, texts, decoders, metrics, new Web(), new SearchRoutes());
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);

@@ -2,14 +2,9 @@ package io.clipkit.model.checkpoint;
 
 import io.clipkit.ClipException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -151,18 +146,6 @@ final class CheckpointReader {
     }
 
     static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-            while (in.read(buf) >= 0) {
-                // the digest stream does the work
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return io.clipkit.util.Hashes.sha256Hex(file);
     }
 }

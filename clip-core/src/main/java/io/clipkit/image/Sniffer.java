@@ -1,19 +1,22 @@
-package io.clipkit.batch;
+package io.clipkit.image;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Recognizes image formats by their first bytes, so that files which are not images get a
- * specific reason ("HTML document", "empty file") instead of whatever a decoder says.
+ * The one format sniffer: recognizes image formats by their first bytes, reads the size from
+ * the header without decoding, and gives files that are not (supported) images a specific
+ * reason ("HTML document", "HEIF/HEIC") instead of whatever a decoder says. The tagger's triage
+ * and {@link ImageDecoder} both ask it. Internal.
  */
-final class Sniffer {
-    static final int HEAD = 32;
+public final class Sniffer {
+    /** Bytes of the head that {@link #imageFormat} and {@link #describeNonImage} look at. */
+    public static final int HEAD = 32;
 
     private Sniffer() {}
 
     /** The format name, or null when the bytes start no image format we can decode. */
-    static String imageFormat(byte[] h, int n) {
+    public static String imageFormat(byte[] h, int n) {
         if (n >= 3 && u(h[0]) == 0xFF && u(h[1]) == 0xD8 && u(h[2]) == 0xFF) {
             return "jpeg";
         }
@@ -41,7 +44,7 @@ final class Sniffer {
      * Width and height from the header, without decoding; null when unknown (TIFF, odd files).
      * JPEG needs a scan for its frame header, which follows the metadata segments.
      */
-    static long[] dimensions(java.nio.file.Path file, String format, byte[] h, int n) throws java.io.IOException {
+    public static long[] dimensions(java.nio.file.Path file, String format, byte[] h, int n) throws java.io.IOException {
         switch (format) {
             case "png":
                 return n >= 24 ? new long[] {be32(h, 16), be32(h, 20)} : null;
@@ -123,14 +126,18 @@ final class Sniffer {
         return (u(h[o + 1]) << 8) | u(h[o]);
     }
 
-    /** A short description of what a non-image file looks like. */
-    static String describeNonImage(byte[] h, int n) {
+    private static final String SUPPORTED = " (supported: JPEG, PNG, GIF, BMP, TIFF, WebP)";
+
+    /** A short description of what a non-image (or unsupported image) file looks like. */
+    public static String describeNonImage(byte[] h, int n) {
+        n = Math.min(n, Math.min(h.length, HEAD));
         String s = new String(h, 0, n, StandardCharsets.ISO_8859_1).stripLeading().toLowerCase(Locale.ROOT);
         if (s.startsWith("<!doctype html") || s.startsWith("<html") || s.startsWith("<head") || s.startsWith("<body")) {
             return "not an image: the file is an HTML document";
         }
         if (s.startsWith("<?xml") || s.startsWith("<svg")) {
-            return s.contains("<svg") ? "not a supported image: SVG (vector) files are not decoded" : "not an image: the file is an XML document";
+            return s.contains("<svg") ? "not a supported image: SVG (vector) files are not decoded"
+                    : "not an image: the file is an XML document";
         }
         if (s.startsWith("%pdf")) {
             return "not an image: the file is a PDF document";
@@ -140,18 +147,32 @@ final class Sniffer {
         }
         if (n >= 12 && h[4] == 'f' && h[5] == 't' && h[6] == 'y' && h[7] == 'p') {
             String brand = new String(h, 8, 4, StandardCharsets.ISO_8859_1);
-            return brand.startsWith("hei") || brand.startsWith("mif1") || brand.startsWith("avif")
-                    ? "not a supported image format: HEIF/AVIF (" + brand.strip() + ")"
-                    : "not an image: an ISO media (video) file";
+            if (brand.startsWith("hei") || brand.startsWith("mif1")) {
+                return "unsupported image format HEIF/HEIC" + SUPPORTED;
+            }
+            if (brand.startsWith("avi")) {
+                return "unsupported image format AVIF" + SUPPORTED;
+            }
+            return "not an image: an ISO media (video) file";
+        }
+        if ((n >= 12 && h[0] == 0 && h[1] == 0 && h[2] == 0 && h[3] == 12 && h[4] == 'j' && h[5] == 'P')
+                || (n >= 2 && u(h[0]) == 0xFF && u(h[1]) == 0x4F)) {
+            return "unsupported image format JPEG 2000" + SUPPORTED;
+        }
+        if (n >= 4 && h[0] == '8' && h[1] == 'B' && h[2] == 'P' && h[3] == 'S') {
+            return "unsupported image format Photoshop PSD" + SUPPORTED;
+        }
+        if (n >= 4 && h[0] == 0 && h[1] == 0 && (h[2] == 1 || h[2] == 2) && h[3] == 0) {
+            return "unsupported image format ICO/CUR icon" + SUPPORTED;
         }
         if (looksLikeText(h, n)) {
-            return "not an image: the file is text";
+            return "not a recognized image: the file is text";
         }
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < Math.min(n, 8); i++) {
             hex.append(String.format("%02x", u(h[i])));
         }
-        return "not a recognized image format (starts with bytes " + hex + ")";
+        return "not a recognized image (first bytes " + hex + "; " + SUPPORTED.substring(2);
     }
 
     private static boolean looksLikeText(byte[] h, int n) {

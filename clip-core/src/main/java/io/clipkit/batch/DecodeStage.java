@@ -1,0 +1,119 @@
+package io.clipkit.batch;
+
+import io.clipkit.ImageDecodeException;
+import io.clipkit.ImagePreprocessor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The decode stage: decodes and preprocesses one image within a memory budget. The budget is a
+ * fair semaphore of megabytes, so large images decode one at a time and small ones in parallel;
+ * the need of an image is estimated from its header. Thread-safe. Internal; the tagger and the
+ * classifier both use it.
+ */
+public final class DecodeStage {
+    /**
+     * Default cap (MB) on the heap spent on decoding at once, whatever {@code -Xmx} allows: without it
+     * a large heap let several big images decode together and the process grew with the heap.
+     */
+    public static final int DEFAULT_MEMORY_MB = 512;
+
+    private final ImagePreprocessor preprocessor;
+    /** Heap to spend on decoding at once (MB). */
+    private final int budgetMb;
+    /** The most one image may take (MB), decoding alone: most of the heap, the rest is the pipeline's. */
+    private final int soloLimitMb;
+    private final Semaphore memory;
+
+    /**
+     * @param heapShareMb the most one decode may take (it then runs alone)
+     * @param capMb the budget of decodes running at once (at most {@code heapShareMb})
+     */
+    DecodeStage(ImagePreprocessor preprocessor, int heapShareMb, int capMb) {
+        this.preprocessor = preprocessor;
+        this.soloLimitMb = heapShareMb;
+        this.budgetMb = Math.max(1, Math.min(heapShareMb, capMb));
+        this.memory = new Semaphore(budgetMb, true);
+    }
+
+    /** A stage whose solo limit is 60 % of this JVM's heap and whose shared budget is {@code capMb}. */
+    public static DecodeStage forHeap(ImagePreprocessor preprocessor, int capMb) {
+        return new DecodeStage(preprocessor, heapShareMb(), capMb);
+    }
+
+    static int heapShareMb() {
+        return (int) Math.max(64, Runtime.getRuntime().maxMemory() * 6 / 10 / (1 << 20));
+    }
+
+    /**
+     * Heap a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
+     * converted copy (4 more), in MB. Unknown sizes (TIFF) count as a quarter of the budget.
+     */
+    private int needMb(long[] dims) {
+        if (dims == null || dims[0] <= 0 || dims[1] <= 0) {
+            return Math.max(1, budgetMb / 4);
+        }
+        long mb = dims[0] * dims[1] * 8 / (1 << 20);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, mb));
+    }
+
+    /**
+     * Decodes and preprocesses {@code file} (CHW floats).
+     *
+     * @param dims width and height from the header, null when unknown
+     * @throws ImageDecodeException when the image cannot be decoded, or would not fit in the heap
+     */
+    public float[] decode(Path file, long[] dims) throws IOException, InterruptedException {
+        int need = needMb(dims);
+        if (dims != null && dims[0] * dims[1] > ImagePreprocessor.DEFAULT_MAX_PIXELS) {
+            // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
+            // raised on purpose): let it say so, with the whole budget held so it runs alone.
+            need = budgetMb;
+        } else if (need > soloLimitMb) {
+            throw new ImageDecodeException(file, String.format(Locale.ROOT,
+                    "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
+                            + " (%,d MB); run with a larger Java heap (-Xmx)",
+                    dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb));
+        }
+        // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.
+        need = Math.min(need, budgetMb);
+        memory.acquire(need);
+        try {
+            return preprocess(file);
+        } finally {
+            memory.release(need);
+        }
+    }
+
+    /**
+     * A file name that is not valid in the platform charset (e.g. Latin-1 bytes on a UTF-8 system)
+     * has no faithful String form, and decoders that take a String (OpenCV) cannot open it. Such a
+     * file is decoded through a temporary symbolic link with a plain name; the link is made from the
+     * Path, which keeps the raw bytes.
+     */
+    private float[] preprocess(Path p) throws IOException {
+        if (!unrepresentable(p)) {
+            return preprocessor.preprocess(p);
+        }
+        Path dir = Files.createTempDirectory("clipkit-name-");
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path link = dir.resolve("image" + (dot >= 0 ? name.substring(dot).replace('\uFFFD', '_') : ""));
+        try {
+            Files.createSymbolicLink(link, p.toAbsolutePath());
+            return preprocessor.preprocess(link);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(p, e.reason(), e);
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static boolean unrepresentable(Path p) {
+        return p.toString().indexOf('\uFFFD') >= 0 && !Files.exists(Path.of(p.toString()));
+    }
+}
