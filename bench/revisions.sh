@@ -28,6 +28,8 @@ build() {  # rev -> tree
 tb=$(build "$before")
 ta=$(build "$after")
 /usr/bin/python3 bench/encoders_ref.py gen "$dir" ViT-B-32 >/dev/null
+# The reference run writes the inputs (images.npy, tokens) EncoderBench reads; its figures are bench/encoders.sh's.
+OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/encoders_ref.py run "$dir" 2 ViT-B-32 >/dev/null
 /usr/bin/python3 bench/tag_ref.py gen "$dir" >/dev/null
 mate=$dir/mate; rm -rf "$mate"; mkdir -p "$mate"
 find /usr/share/backgrounds/mate -name '*.jpg' | sort | while read -r f; do ln -s "$f" "$mate/$(basename "$f")"; done

@@ -10,7 +10,7 @@
 # with new labels from the index is compared with the first pass that builds it (hashing and index
 # writes included); peak RSS of the indexed pass. Times are the tagging itself as `clip tag` reports
 # it and the reference's loop (model load and label embedding excluded on both sides). `clip tag`
-# runs through the ./clip launcher with its defaults (heap: -Xmx4g unless CLIP_JAVA_OPTS is set).
+# runs through the ./clip launcher with its defaults (heap: a quarter of RAM unless CLIP_JAVA_OPTS is set).
 #
 #   bench/tag.sh [mate|clipart|all ...]      (default: mate clipart all)
 #
@@ -49,7 +49,7 @@ wall() { awk '/Elapsed \(wall clock\)/ {n=split($8,a,":"); s=0; for(i=1;i<=n;i++
 
 java_tag() {  # set, labels, out, extra...
   local set=$1 lab=$2 res=$3; shift 3
-  # The launcher with its default settings (-Xmx4g unless CLIP_JAVA_OPTS says otherwise).
+  # The launcher with its default settings (unless CLIP_JAVA_OPTS says otherwise).
   /usr/bin/time -v ./clip tag "$out/$set" \
     --model "$ckpt" --vocab "$vocab" --labels "$lab" --out "$res" --batch-size $batch --threads $threads \
     $([[ " $* " == *" --no-index "* ]] || echo --index "$out/$set.sqlite") "$@" 2> "$res.log" || true

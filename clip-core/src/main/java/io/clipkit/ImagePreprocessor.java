@@ -55,6 +55,11 @@ public interface ImagePreprocessor {
     /** What the model sees: the resized, center-cropped RGB image (before normalization). */
     BufferedImage crop(Path image) throws IOException;
 
+    /** Whether JPEGs are decoded reduced ({@link Builder#fast(boolean)}): not bit-exact, faster. */
+    default boolean fast() {
+        return false;
+    }
+
     /** Validating builder. */
     interface Builder {
         /** Input side in pixels, keeping the rest of the spec (default: OpenAI's spec at 224). */
@@ -66,6 +71,20 @@ public interface ImagePreprocessor {
         Builder exifRotate(boolean rotate);
 
         Builder maxPixels(long maxPixels);
+
+        /**
+         * Fast decoding (default false: bit-exact). JPEGs are decoded reduced in the DCT domain
+         * (libjpeg-turbo's scaled decoding, what Pillow's {@code draft} does) by 2, 4 or 8, as long
+         * as the short side stays at least twice the input size, then resized and cropped as
+         * usual. On photos the input differs from the exact one by a mean of about 0.003 (0..1
+         * units) and decoding a 12-MP JPEG costs a fraction of the time and memory. Other formats
+         * decode as before.
+         *
+         * <pre>{@code
+         * ImagePreprocessor p = ImagePreprocessor.builder().size(224).fast(true).build();
+         * }</pre>
+         */
+        Builder fast(boolean fast);
 
         ImagePreprocessor build();
     }

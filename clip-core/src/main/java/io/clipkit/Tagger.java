@@ -240,7 +240,7 @@ public final class Tagger {
 
         /**
          * The most heap (MB) spent on decoding images at once (default 512): large images then
-         * decode one at a time. An image that needs more decodes alone, up to most of the heap.
+         * decode one at a time. An image that needs more is refused before decoding, by name.
          */
         public Builder decodeMemoryMb(int mb) {
             if (mb < 1 || mb > 1 << 20) {
@@ -267,7 +267,7 @@ public final class Tagger {
                 throw new IllegalArgumentException("records go to an output file or a stream, not both");
             }
             ImagePreprocessor pre = preprocessor != null ? preprocessor : model.preprocessor();
-            String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate);
+            String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate, pre.fast());
             return new Tagger(new TagSettings(model, pre, key, labels, templates, topK, minScore, recursive,
                     List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, index,
                     decodeTimeout, encoderCalls, decodeMemoryMb), stream);

@@ -39,6 +39,8 @@ final class CliNames {
             Map.entry("choose another output file, or force a fresh start", "pass another --out, or --force to start it afresh"),
             Map.entry("choose another index file, or move it away yourself", "pass another --index, or move it away yourself"),
             Map.entry("run with a larger Java heap (-Xmx)", "run with a larger heap (e.g. CLIP_JAVA_OPTS=-Xmx8g)"),
+            Map.entry("or decode JPEGs reduced (fast decoding)", "or use --fast"),
+            Map.entry("raise the decodeMemoryMb setting", "raise --decode-memory"),
             Map.entry("bad XMP mode '", "bad --xmp value '"),
             Map.entry("folders are searched only in a recursive run", "use --recursive to search it"));
 

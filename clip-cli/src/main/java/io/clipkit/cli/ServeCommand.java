@@ -85,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
             boolean timeoutGiven = spec.commandLine().getParseResult().hasMatchedOption("--decode-timeout");
             server = ClipServer.builder().host(host).port(port).token(token()).maxBatch(maxBatch)
                     .maxWait(Duration.ofMillis(maxWaitMs)).maxBodyBytes((long) maxBodyMb << 20)
-                    .maxPixels(decode.maxPixels()).exifRotate(decode.exifRotate())
+                    .maxPixels(decode.maxPixels()).exifRotate(decode.exifRotate()).fast(decode.fast())
                     .decodeTimeout(timeoutGiven ? decode.decodeTimeout() : SERVER_DECODE_TIMEOUT);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flags(e.getMessage()), e);

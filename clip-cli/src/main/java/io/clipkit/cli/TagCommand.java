@@ -76,6 +76,11 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Redo every file: start the output afresh instead of resuming.")
     boolean force;
 
+    @Option(names = "--decode-memory", paramLabel = "MB", defaultValue = "512",
+            description = "Memory spent on decoding at once, and the most one image may need (larger ones are refused "
+                    + "before decoding). Default: ${DEFAULT-VALUE}.")
+    int decodeMemoryMb;
+
     @Option(names = "--index", paramLabel = "FILE", description = "Embedding index (SQLite) to use (default: one per model in the cache directory).")
     Path index;
 
@@ -116,10 +121,11 @@ final class TagCommand implements Callable<Integer> {
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
             ImagePreprocessor pre = decode.builder(m).build();
+            // Fast decoding gives other pixels: the index key says so (Tagger), and the default index is another file.
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
-                    .encoderCalls(encoderCalls)
+                    .encoderCalls(encoderCalls).decodeMemoryMb(decodeMemoryMb)
                     .decodeTimeout(decode.decodeTimeout());
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
@@ -133,7 +139,11 @@ final class TagCommand implements Callable<Integer> {
                 b.stream(stdout);
             }
             if (!noIndex) {
-                b.index(index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info()));
+                Path def = EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info());
+                if (pre.fast()) {
+                    def = def.resolveSibling(def.getFileName().toString().replaceFirst("\\.sqlite$", "-fast.sqlite"));
+                }
+                b.index(index != null ? index : def);
             }
             Progress progress = new Progress();
             TagSummary s;

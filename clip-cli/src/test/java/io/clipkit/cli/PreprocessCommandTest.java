@@ -52,6 +52,24 @@ class PreprocessCommandTest {
     }
 
     @Test
+    void fastDecodesReducedAndStaysClose() throws IOException {
+        // 1000x700 at size 64: decoded at 1/4 (250x175), then resized as the full image.
+        Path src = TestFiles.fixture("images/src/jpeg_large.jpg");
+        Run exact = run("preprocess", src.toString(), "--size", "64", "--npy", tmp.resolve("exact").toString());
+        Run fast = run("preprocess", src.toString(), "--size", "64", "--npy", tmp.resolve("fast").toString(), "--fast");
+        assertEquals(0, exact.code, exact.err);
+        assertEquals(0, fast.code, fast.err);
+        float[] a = Npy.read(tmp.resolve("exact/jpeg_large.jpg.npy")).data();
+        float[] b = Npy.read(tmp.resolve("fast/jpeg_large.jpg.npy")).data();
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += Math.abs(a[i] - b[i]) * 0.27; // back to 0..1 units (std ~0.27)
+        }
+        assertFalse(java.util.Arrays.equals(a, b), "--fast should not be the exact pipeline on a JPEG that reduces");
+        assertTrue(sum / a.length < 0.005, "mean abs diff " + sum / a.length);
+    }
+
+    @Test
     void noExifRotateKeepsStoredOrientation() throws IOException {
         Path src = TestFiles.fixture("images/src/jpeg_exif_6.jpg");
         Run r = run("preprocess", src.toString(), "--size", "64", "--png", tmp.toString(), "--no-exif-rotate");

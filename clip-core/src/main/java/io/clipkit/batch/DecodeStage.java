@@ -49,14 +49,18 @@ public final class DecodeStage {
     }
 
     /**
-     * Heap a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
-     * converted copy (4 more), in MB. Unknown sizes (TIFF) count as a quarter of the budget.
+     * Memory a decode needs, estimated from the header: the decoded pixels (4 bytes, RGBA) and a
+     * converted copy (4 more), in MB; a JPEG only has 3 + 3 (RGB), of the pixels the pipeline
+     * decodes (fewer when it decodes JPEGs reduced). Unknown sizes (TIFF) count as a quarter of
+     * the budget.
      */
-    private int needMb(long[] dims) {
+    private int needMb(long[] dims, String format) {
         if (dims == null || dims[0] <= 0 || dims[1] <= 0) {
             return Math.max(1, budgetMb / 4);
         }
-        long mb = dims[0] * dims[1] * 8 / (1 << 20);
+        boolean jpeg = "jpeg".equals(format);
+        long px = io.clipkit.image.Preprocessors.decodedPixels(preprocessor, dims[0], dims[1], jpeg);
+        long mb = px * (jpeg ? 6 : 8) / (1 << 20);
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, mb));
     }
 
@@ -67,16 +71,24 @@ public final class DecodeStage {
      * @throws ImageDecodeException when the image cannot be decoded, or would not fit in the heap
      */
     public float[] decode(Path file, long[] dims) throws IOException, InterruptedException {
-        int need = needMb(dims);
+        return decode(file, dims, null);
+    }
+
+    /** The same, knowing the sniffed format ({@code jpeg}, ...; null when unknown): JPEGs need less. */
+    public float[] decode(Path file, long[] dims, String format) throws IOException, InterruptedException {
+        int need = needMb(dims, format);
         if (dims != null && dims[0] * dims[1] > ImagePreprocessor.DEFAULT_MAX_PIXELS) {
             // The pipeline's decompression-bomb guard refuses it from the header (unless the limit was
             // raised on purpose): let it say so, with the whole budget held so it runs alone.
             need = budgetMb;
         } else if (need > soloLimitMb) {
+            boolean reducible = "jpeg".equals(format) && !preprocessor.fast();
             throw new ImageDecodeException(file, String.format(Locale.ROOT,
-                    "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than this JVM can spare"
-                            + " (%,d MB); run with a larger Java heap (-Xmx)",
-                    dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb));
+                    "image is %dx%d = %,d pixels: decoding it needs about %,d MB, more than one decode may take"
+                            + " (%,d MB, the decode memory budget within this JVM's heap); raise the decodeMemoryMb"
+                            + " setting and run with a larger Java heap (-Xmx)%s",
+                    dims[0], dims[1], dims[0] * dims[1], need, soloLimitMb,
+                    reducible ? ", or decode JPEGs reduced (fast decoding)" : ""));
         }
         // Bigger than the shared budget but within the heap: it takes the whole budget and decodes alone.
         need = Math.min(need, budgetMb);

@@ -19,6 +19,11 @@ public final class PreprocessingKey {
         return of(imageSpec(model).withSize(size), exifRotate);
     }
 
+    /** The same for a pipeline that decodes JPEGs reduced ({@code fast}): {@code ;decode=fast} appended. */
+    public static String of(ClipModel model, int size, boolean exifRotate, boolean fast) {
+        return of(model, size, exifRotate) + (fast ? ";decode=fast" : "");
+    }
+
     /** The key for an image spec, with EXIF rotation on or off. */
     public static String of(ModelSpec.Image image, boolean exifRotate) {
         String spec = image.equals(ModelSpec.Image.openai(image.size())) ? "size=" + image.size() : image.describe();

@@ -53,7 +53,10 @@ public final class TagEngine {
 
     /** @param stream where records go as JSON Lines when there is no output file (null: none) */
     public TagEngine(TagSettings settings, Writer stream) {
-        this(settings, stream, DecodeStage.heapShareMb());
+        // One image may not take more than the decode budget either: a 100+ Mpx image decoded alone
+        // into most of a machine-sized heap left the process that large for the rest of the run.
+        // Such images are refused by name instead (the budget, a builder setting, decides).
+        this(settings, stream, Math.min(DecodeStage.heapShareMb(), settings.decodeMemoryMb()));
     }
 
     /** With the most one decode may take given (tests). */
@@ -210,7 +213,7 @@ public final class TagEngine {
             return it;
         }
         try {
-            return it.withPixels(decode.decode(it.path(), it.dims()));
+            return it.withPixels(decode.decode(it.path(), it.dims(), it.format()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return it.failed("decoding was cancelled", true);

@@ -19,6 +19,8 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     private final boolean exifRotate;
     private final long maxPixels;
     private final boolean turboJpeg;
+    /** JPEGs decoded reduced in the DCT domain, down to twice the input size (see {@link #cropRgb}). */
+    private final boolean fast;
     /** Normalized value of each uint8 level per channel, computed as torch does in float32. */
     private final float[][] norm = new float[3][256];
 
@@ -27,11 +29,16 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     }
 
     ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg) {
+        this(spec, exifRotate, maxPixels, turboJpeg, false);
+    }
+
+    ClipImagePreprocessor(ModelSpec.Image spec, boolean exifRotate, long maxPixels, boolean turboJpeg, boolean fast) {
         this.spec = spec;
         this.size = spec.size();
         this.exifRotate = exifRotate;
         this.maxPixels = maxPixels;
         this.turboJpeg = turboJpeg;
+        this.fast = fast;
         for (int c = 0; c < 3; c++) {
             float mean = spec.mean().get(c);
             float std = spec.std().get(c);
@@ -60,7 +67,7 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
     public float[] preprocess(byte[] bytes, String name) throws IOException {
         Objects.requireNonNull(bytes, "bytes");
         Path label = uploadName(name);
-        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg)));
+        return normalize(cropRgb(label, ImageDecoder.decode(label, bytes, maxPixels, turboJpeg, fast ? 2 * size : 0)));
     }
 
     /** The name an upload is reported under: its own when it is a usable file name, else "upload". */
@@ -94,19 +101,35 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
         return out;
     }
 
-    /** The crop as interleaved RGB bytes. */
+    @Override
+    public boolean fast() {
+        return fast;
+    }
+
+    /**
+     * The crop as interleaved RGB bytes. Fast: a JPEG is decoded reduced (by 2, 4 or 8) as long as
+     * its short side stays at least twice the input size, so the filter still averages over at
+     * least two decoded pixels per output pixel; the output size and crop are computed from the
+     * full image's size, as the exact pipeline does.
+     */
     byte[] cropRgb(Path image) throws IOException {
         Objects.requireNonNull(image, "image");
-        return cropRgb(image, ImageDecoder.decode(image, maxPixels, turboJpeg));
+        return cropRgb(image, ImageDecoder.decode(image, maxPixels, turboJpeg, fast ? 2 * size : 0));
     }
 
     private byte[] cropRgb(Path image, ImageDecoder.Decoded d) throws IOException {
         Pixels p = d.pixels();
+        int w = d.width();
+        int h = d.height();
         if (exifRotate) {
             p = PixelOps.orient(p, d.orientation());
+            if (d.orientation() >= 5 && d.orientation() <= 8) {
+                w = d.height();
+                h = d.width();
+            }
         }
         try {
-            return PixelOps.toRgb(resizeCrop(p, spec));
+            return PixelOps.toRgb(resizeCrop(p, spec, w, h, d.reduction()));
         } catch (IllegalArgumentException e) {
             throw new io.clipkit.ImageDecodeException(image, e.getMessage());
         }
@@ -119,14 +142,20 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
      * {@code p}'s buffer (premultiplied alpha), which the callers own.
      */
     static Pixels resizeCrop(Pixels p, ModelSpec.Image spec) {
+        return resizeCrop(p, spec, p.width(), p.height(), 1);
+    }
+
+    /**
+     * The same for {@code p} decoded reduced by {@code reduction} from a {@code w} x {@code h}
+     * image: sized and cropped as that image.
+     */
+    static Pixels resizeCrop(Pixels p, ModelSpec.Image spec, int w, int h, int reduction) {
         int n = spec.size();
         if (spec.convertRgbFirst() && p.mode() != Mode.RGB) {
             // PIL convert("RGB") before anything else: palette images are then resized with the
             // spec's filter (not NEAREST), RGBA loses its alpha before (not after) the resize.
             p = Pixels.of8(Mode.RGB, p.width(), p.height(), PixelOps.toRgb(p), false);
         }
-        int w = p.width();
-        int h = p.height();
         int newW;
         int newH;
         int left;
@@ -157,12 +186,18 @@ final class ClipImagePreprocessor implements ImagePreprocessor {
                 top = (int) Math.rint((newH - n) / 2.0);
             }
         }
-        if (newW == w && newH == h) {
+        if (newW == p.width() && newH == p.height()) {
             // torchvision does not call resize at all; Pillow's resize to the same size copies
             return Resample.window(p, left, top, n, n);
         }
         Resample.Filter filter = spec.interpolation() == ModelSpec.Interpolation.BILINEAR
                 ? Resample.Filter.BILINEAR : Resample.Filter.BICUBIC;
+        if (reduction > 1) {
+            // Decoded reduced (fast; 8-bit gray, RGB or CMYK, never alpha): the image covers w/r x h/r
+            // of the ceil(w/r) x ceil(h/r) pixels, which Pillow's resize box expresses.
+            return Resample.resizeWindow(p, (double) w / reduction, (double) h / reduction, newW, newH, left, top, n, n,
+                    filter);
+        }
         if (p.mode().premultiplied()) {
             Pixels win = Resample.resizeWindow(PixelOps.premultiplyInPlace(p), newW, newH, left, top, n, n, filter);
             PixelOps.unpremultiply(win);

@@ -34,8 +34,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
 final class ImageDecoder {
     enum Format { JPEG, PNG, GIF, BMP, TIFF, WEBP }
 
-    /** A decoded image and its EXIF orientation (0 when there is none). */
-    record Decoded(Pixels pixels, int orientation, Format format) {}
+    /**
+     * A decoded image and its EXIF orientation (0 when there is none). {@code width} x
+     * {@code height} is the stored image's size; {@code pixels} is smaller by {@code reduction}
+     * (1, 2, 4 or 8; each side rounded up) when a JPEG was decoded reduced.
+     */
+    record Decoded(Pixels pixels, int orientation, Format format, int width, int height, int reduction) {}
 
     /** What the header says. {@code mode} null = decided from the decoded channels. */
     private record Header(Format format, long width, long height, Mode mode, int orientation, boolean cmyk,
@@ -48,12 +52,21 @@ final class ImageDecoder {
     private ImageDecoder() {}
 
     static Decoded decode(Path file, long maxPixels) throws IOException {
-        return decode(file, maxPixels, true);
+        return decode(file, maxPixels, true, 0);
     }
 
     /** {@code turbo} false forces OpenCV for JPEGs (tests of the fallback path). */
     static Decoded decode(Path file, long maxPixels, boolean turbo) throws IOException {
-        return decode(file, readAll(file), maxPixels, turbo);
+        return decode(file, readAll(file), maxPixels, turbo, 0);
+    }
+
+    /**
+     * {@code minShortSide} above 0 lets JPEGs decode reduced in the DCT domain (libjpeg's scaled
+     * decoding, Pillow's {@code draft}), by the largest of 1/2, 1/4, 1/8 that keeps the short side
+     * at least that long; 0 decodes every pixel.
+     */
+    static Decoded decode(Path file, long maxPixels, boolean turbo, int minShortSide) throws IOException {
+        return decode(file, readAll(file), maxPixels, turbo, minShortSide);
     }
 
     /**
@@ -61,6 +74,11 @@ final class ImageDecoder {
      * same checks and reasons as for a file: empty, not an image, truncated, over the pixel limit.
      */
     static Decoded decode(Path file, byte[] b, long maxPixels, boolean turbo) throws IOException {
+        return decode(file, b, maxPixels, turbo, 0);
+    }
+
+    /** The same, decoding JPEGs reduced down to {@code minShortSide} (0: every pixel). */
+    static Decoded decode(Path file, byte[] b, long maxPixels, boolean turbo, int minShortSide) throws IOException {
         if (b.length == 0) {
             throw new ImageDecodeException(file, "empty file (0 bytes)");
         }
@@ -75,22 +93,50 @@ final class ImageDecoder {
                     h.width, h.height, pixels, maxPixels));
         }
         Pixels p;
+        int r = 1;
         if (h.format == Format.GIF) {
             p = Gif.decode(file, b);
         } else if (h.format == Format.TIFF) {
             p = decodeTiff(file, b, h);
         } else if (h.format == Format.JPEG && turbo && TurboJpeg.available()) {
-            p = decodeTurbo(file, b, h);
+            r = reduction(h, minShortSide);
+            p = decodeTurbo(file, b, h, r);
         } else if (h.cmyk) {
-            p = decodeCmykJpeg(file, b);
+            p = decodeCmykJpeg(file, b); // the JDK reader has no DCT scaling: always full size
         } else {
-            p = decodeOpenCv(file, h.format == Format.PNG ? forLibpng(b) : b, h);
+            r = h.format == Format.JPEG ? reduction(h, minShortSide) : 1;
+            p = decodeOpenCv(file, h.format == Format.PNG ? forLibpng(b) : b, h, r);
         }
-        if (p.width() != h.width || p.height() != h.height) {
+        long w = reduced(h.width, r);
+        long ht = reduced(h.height, r);
+        if (p.width() != w || p.height() != ht) {
             throw new ImageDecodeException(file, "decoded size " + p.width() + "x" + p.height()
-                    + " differs from the header's " + h.width + "x" + h.height);
+                    + " differs from the header's " + h.width + "x" + h.height + (r > 1 ? " reduced by " + r : ""));
         }
-        return new Decoded(p, h.orientation, h.format);
+        return new Decoded(p, h.orientation, h.format, (int) h.width, (int) h.height, r);
+    }
+
+    /** The largest reduction in 1, 2, 4, 8 that keeps the short side at least {@code minShortSide}. */
+    static int reduction(long width, long height, int minShortSide) {
+        if (minShortSide <= 0) {
+            return 1;
+        }
+        long shortSide = Math.min(width, height);
+        for (int r = 8; r > 1; r /= 2) {
+            if (reduced(shortSide, r) >= minShortSide) {
+                return r;
+            }
+        }
+        return 1;
+    }
+
+    private static int reduction(Header h, int minShortSide) {
+        return reduction(h.width, h.height, minShortSide);
+    }
+
+    /** A side decoded reduced by {@code r}: libjpeg rounds up (TJSCALED, jdiv_round_up). */
+    static long reduced(long side, int r) {
+        return (side + r - 1) / r;
     }
 
     private static byte[] readAll(Path file) throws IOException {
@@ -508,15 +554,27 @@ final class ImageDecoder {
     /** OpenCV's default decoder limit on either side (OPENCV_IO_MAX_IMAGE_WIDTH/HEIGHT). */
     private static final long OPENCV_MAX_SIDE = 1 << 20;
 
-    private static Pixels decodeOpenCv(Path file, byte[] b, Header h) throws ImageDecodeException {
+    /**
+     * {@code reduction} > 1 (JPEG only) asks libjpeg for DCT-domain scaling through OpenCV's
+     * IMREAD_REDUCED_* flags (color or gray as the header says; libjpeg then converts to 3 or 1
+     * channels as IMREAD_UNCHANGED would for such a JPEG).
+     */
+    private static Pixels decodeOpenCv(Path file, byte[] b, Header h, int reduction) throws ImageDecodeException {
         if (h.width > OPENCV_MAX_SIDE || h.height > OPENCV_MAX_SIDE) {
             throw new ImageDecodeException(file, "unsupported: a side of " + Math.max(h.width, h.height)
                     + " pixels is over the decoder's limit of " + OPENCV_MAX_SIDE);
         }
+        boolean gray = h.mode == Mode.L;
+        int flags = switch (reduction) {
+            case 1 -> opencv_imgcodecs.IMREAD_UNCHANGED;
+            case 2 -> gray ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_2 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+            case 4 -> gray ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_4 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+            case 8 -> gray ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
+            default -> throw new IllegalArgumentException("reduction must be 1, 2, 4 or 8, got " + reduction);
+        };
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
             buf.data().put(b, 0, b.length);
-            try (Mat img = opencv_imgcodecs.imdecode(buf,
-                    opencv_imgcodecs.IMREAD_UNCHANGED | opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION)) {
+            try (Mat img = opencv_imgcodecs.imdecode(buf, flags | opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION)) {
                 if (img == null || img.empty()) {
                     throw new ImageDecodeException(file, "cannot decode " + h.format + " data (corrupt or truncated)");
                 }
@@ -609,9 +667,10 @@ final class ImageDecoder {
         return Pixels.of8(mode, w, h, out, true);
     }
 
-    private static Pixels decodeTurbo(Path file, byte[] b, Header h) throws ImageDecodeException {
-        int w = (int) h.width;
-        int ht = (int) h.height;
+    /** {@code reduction} > 1: TurboJPEG picks the DCT scaling factor 1/reduction from the smaller size asked for. */
+    private static Pixels decodeTurbo(Path file, byte[] b, Header h, int reduction) throws ImageDecodeException {
+        int w = (int) reduced(h.width, reduction);
+        int ht = (int) reduced(h.height, reduction);
         try {
             return switch (h.mode) {
                 case L -> Pixels.of8(Mode.L, w, ht, TurboJpeg.decode(b, w, ht, TurboJpeg.TJPF_GRAY, 1), false);

@@ -20,10 +20,21 @@ public final class Preprocessors {
         return new BuilderImpl();
     }
 
+    /**
+     * How many pixels {@code p} decodes for a {@code width} x {@code height} image: fewer for a
+     * JPEG when it decodes fast (reduced), all of them otherwise. For memory estimates made from
+     * the header, before decoding.
+     */
+    public static long decodedPixels(ImagePreprocessor p, long width, long height, boolean jpeg) {
+        int r = jpeg && p.fast() ? ImageDecoder.reduction(width, height, 2 * p.size()) : 1;
+        return ImageDecoder.reduced(width, r) * ImageDecoder.reduced(height, r);
+    }
+
     private static final class BuilderImpl implements ImagePreprocessor.Builder {
         private ModelSpec.Image spec = ModelSpec.Image.openai(224);
         private boolean exifRotate = true;
         private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
+        private boolean fast;
 
         @Override
         public ImagePreprocessor.Builder size(int size) {
@@ -56,8 +67,14 @@ public final class Preprocessors {
         }
 
         @Override
+        public ImagePreprocessor.Builder fast(boolean fast) {
+            this.fast = fast;
+            return this;
+        }
+
+        @Override
         public ImagePreprocessor build() {
-            return new ClipImagePreprocessor(spec, exifRotate, maxPixels, true);
+            return new ClipImagePreprocessor(spec, exifRotate, maxPixels, true, fast);
         }
     }
 }

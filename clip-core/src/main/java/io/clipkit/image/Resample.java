@@ -50,10 +50,20 @@ final class Resample {
         if (src.mode().nearest()) {
             return nearest(src, outW, outH, x0, y0, w, h);
         }
-        boolean needH = outW != src.width();
-        boolean needV = outH != src.height();
-        Coeffs ch = needH ? precompute(src.width(), outW, x0, w, filter) : null;
-        Coeffs cv = needV ? precompute(src.height(), outH, y0, h, filter) : null;
+        return resizeWindow(src, src.width(), src.height(), outW, outH, x0, y0, w, h, filter);
+    }
+
+    /**
+     * The same from the source box {@code [0, boxW) x [0, boxH)} (Pillow's {@code box}), which may
+     * end inside the last column/row: a JPEG decoded reduced by r has ceil(W / r) columns, of
+     * which the image covers W / r.
+     */
+    static Pixels resizeWindow(Pixels src, double boxW, double boxH, int outW, int outH, int x0, int y0, int w, int h,
+            Filter filter) {
+        boolean needH = outW != src.width() || boxW != src.width();
+        boolean needV = outH != src.height() || boxH != src.height();
+        Coeffs ch = needH ? precompute(src.width(), boxW, outW, x0, w, filter) : null;
+        Coeffs cv = needV ? precompute(src.height(), boxH, outH, y0, h, filter) : null;
         // Source rows the vertical pass reads (or the window rows when there is none).
         int r0 = needV ? cv.bounds[0] : y0;
         int r1 = needV ? cv.bounds[2 * (h - 1)] + cv.bounds[2 * (h - 1) + 1] : y0 + h;
@@ -173,8 +183,13 @@ final class Resample {
     }
 
     static Coeffs precompute(int inSize, int outSize, int from, int count, Filter filter) {
+        return precompute(inSize, inSize, outSize, from, count, filter);
+    }
+
+    /** Taps for the source box {@code [0, box)} of an {@code inSize} line (taps past {@code inSize} are dropped). */
+    static Coeffs precompute(int inSize, double box, int outSize, int from, int count, Filter filter) {
         // Pillow's box is float: in1 - in0 is a float subtraction.
-        double scale = (double) (float) inSize / outSize;
+        double scale = (double) (float) box / outSize;
         double filterscale = Math.max(scale, 1.0);
         double support = filter.support * filterscale;
         int ksize = (int) Math.ceil(support) * 2 + 1;

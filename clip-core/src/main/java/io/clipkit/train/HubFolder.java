@@ -35,15 +35,23 @@ final class HubFolder {
     static final String CONFIG = "open_clip_config.json";
     static final String WEIGHTS = "open_clip_model.safetensors";
 
-    static void write(Path dir, TrainableClip model, Activation activation) throws IOException {
+    /**
+     * {@link ModelSpec.Image#OPENAI_MEAN} and {@code OPENAI_STD} as open_clip writes them (its
+     * {@code OPENAI_DATASET_MEAN/STD}, Python floats): the same fp32 values, and the same digits as a
+     * folder open_clip saved.
+     */
+    static final double[] OPENAI_MEAN = {0.48145466, 0.4578275, 0.40821073};
+    static final double[] OPENAI_STD = {0.26862954, 0.26130258, 0.27577711};
+
+    static void write(Path dir, TrainableClip model, Activation activation, ModelSpec.Image image) throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> tensors = new LinkedHashMap<>(model.tensors());
         tensors.putAll(model.passThrough());
         writeSafetensors(dir.resolve(WEIGHTS), tensors);
-        writeAtomically(dir.resolve(CONFIG), config(model, activation).getBytes(StandardCharsets.UTF_8));
+        writeAtomically(dir.resolve(CONFIG), config(model, activation, image).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String config(TrainableClip m, Activation activation) {
+    static String config(TrainableClip m, Activation activation, ModelSpec.Image image) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         ObjectNode cfg = root.putObject("model_cfg");
@@ -68,12 +76,15 @@ final class HubFolder {
         text.put("heads", m.textHeads());
         text.put("layers", m.textLayers());
         ObjectNode pre = root.putObject("preprocess_cfg");
+        boolean openai = image.mean().equals(ModelSpec.Image.OPENAI_MEAN) && image.std().equals(ModelSpec.Image.OPENAI_STD);
         ArrayNode mean = pre.putArray("mean");
-        ModelSpec.Image.OPENAI_MEAN.forEach(mean::add);
         ArrayNode std = pre.putArray("std");
-        ModelSpec.Image.OPENAI_STD.forEach(std::add);
-        pre.put("interpolation", "bicubic");
-        pre.put("resize_mode", "shortest");
+        for (int c = 0; c < 3; c++) {
+            mean.add(openai ? OPENAI_MEAN[c] : (double) image.mean().get(c));
+            std.add(openai ? OPENAI_STD[c] : (double) image.std().get(c));
+        }
+        pre.put("interpolation", image.interpolation() == ModelSpec.Interpolation.BILINEAR ? "bilinear" : "bicubic");
+        pre.put("resize_mode", image.resize() == ModelSpec.Resize.SQUASH ? "squash" : "shortest");
         try {
             return json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

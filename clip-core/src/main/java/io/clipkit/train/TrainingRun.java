@@ -54,8 +54,11 @@ public final class TrainingRun {
     static final String STATE = "trainer.json";
     static final String OPTIMIZER = "optimizer.state"; // safetensors, named so no loader takes it for the model
 
-    /** The model and where its vocabulary came from (null: CLIP's bundled one). */
-    private record Loaded(TrainableClip model, Activation activation, Path vocabulary) {}
+    /**
+     * The model, where its vocabulary came from (null: CLIP's bundled one) and its image pipeline
+     * (a fine-tuned model keeps its own normalization; it is written to the output's config).
+     */
+    private record Loaded(TrainableClip model, Activation activation, Path vocabulary, ModelSpec.Image image) {}
 
     public static Trainer.Result run(Settings s) throws IOException {
         List<Pairs.Pair> pairs = Pairs.read(s.data(), s.templates());
@@ -109,10 +112,10 @@ public final class TrainingRun {
             Session session = new Session(model, s.lockImage(), s.lockText(), s.weightDecay(),
                     new LrSchedule(s.lr(), warmup, steps, s.schedule()));
             int r = model.imageResolution();
-            Augmentation aug = s.augment() ? new Augmentation(r, 0.9, 1.0, 0.5, 0.2, ModelSpec.Image.OPENAI_MEAN,
-                    ModelSpec.Image.OPENAI_STD) : null;
+            ModelSpec.Image spec = loaded.image();
+            Augmentation aug = s.augment() ? new Augmentation(r, 0.9, 1.0, 0.5, 0.2, spec.mean(), spec.std()) : null;
             BatchStream stream = new BatchStream(pairs, s.batchSize(), s.seed(), s.shuffle(), aug,
-                    ImagePreprocessor.builder().size(r).build(), tokenizer, model.contextLength(),
+                    ImagePreprocessor.builder().spec(spec).build(), tokenizer, model.contextLength(),
                     s.maxSkippedImages(), workers, s.listener()::onNotice);
             int step = 0;
             long position = 0;
@@ -169,7 +172,7 @@ public final class TrainingRun {
                     s.listener().onStep(st);
                     int epochAfter = (int) (position / pairs.size());
                     if (eval != null && epochAfter > epochBefore) {
-                        int[] res = eval.run(model, tokenizer, s.batchSize());
+                        int[] res = eval.run(model, tokenizer, spec, s.batchSize());
                         Trainer.Evaluation e = new Trainer.Evaluation(epochAfter, step, res[0], eval.labels(),
                                 res[0] == 0 ? 0 : (double) res[1] / res[0]);
                         evaluations.add(e);
@@ -193,7 +196,7 @@ public final class TrainingRun {
             }
             writeCheckpoint(out, session, loaded, s, steps, warmup, pairs.size(), step, position, lastLoss, stream,
                     evaluations);
-            HubFolder.write(out, model, loaded.activation());
+            HubFolder.write(out, model, loaded.activation(), loaded.image());
             return new Trainer.Result(out, step, lastLoss, stream.skipped().size(), evaluations);
         } finally {
             prefetch.shutdownNow();
@@ -213,7 +216,8 @@ public final class TrainingRun {
     private static Loaded load(Settings s) throws IOException {
         if (s.architecture() != null) {
             Activation act = s.activation() != null ? s.activation() : Activation.QUICK_GELU;
-            return new Loaded(TrainableClip.of(Init.stateDict(s.architecture(), s.seed()), act, s.device()), act, null);
+            return new Loaded(TrainableClip.of(Init.stateDict(s.architecture(), s.seed()), act, s.device()), act, null,
+                    ModelSpec.Image.openai(s.architecture().imageSize()));
         }
         // The model builder resolves the name (registry, cache, download, path, hub folder) and
         // hands the checkpoint to its loader seam, which reads it into trainable arrays.
@@ -221,7 +225,15 @@ public final class TrainingRun {
         ClipModel.Builder b = ClipModel.builder().device(s.device()).loader((file, options) -> {
             Activation act = s.activation() != null ? s.activation() : options.activation();
             Path vocab = ClipHome.findVocabulary(options.vocabulary().orElse(null), file).orElse(null);
-            holder[0] = new Loaded(TrainableClip.load(file, act, s.device()), act, vocab);
+            TrainableClip m = TrainableClip.load(file, act, s.device());
+            try {
+                ModelSpec.Image image = io.clipkit.model.hub.ModelFolder.of(file).spec(m.imageResolution(),
+                        m.contextLength(), m.vocabSize(), (float) Math.exp(m.logitScale().getFloat())).image();
+                holder[0] = new Loaded(m, act, vocab, image);
+            } catch (IOException | RuntimeException e) {
+                m.close();
+                throw e;
+            }
             return null;
         });
         Path asPath = Path.of(s.init());
@@ -241,7 +253,15 @@ public final class TrainingRun {
         Activation act = Activation.valueOf(state.get("activation").asText());
         JsonNode v = state.get("vocabulary");
         Path vocab = v == null || v.isNull() ? null : Path.of(v.asText());
-        return new Loaded(TrainableClip.load(dir.resolve(HubFolder.WEIGHTS), act, s.device()), act, vocab);
+        TrainableClip m = TrainableClip.load(dir.resolve(HubFolder.WEIGHTS), act, s.device());
+        try { // the checkpoint is a hub folder: its config holds the image pipeline
+            ModelSpec.Image image = io.clipkit.model.hub.ModelFolder.of(dir).spec(m.imageResolution(), m.contextLength(),
+                    m.vocabSize(), (float) Math.exp(m.logitScale().getFloat())).image();
+            return new Loaded(m, act, vocab, image);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     static Optional<Path> latestCheckpoint(Path out) throws IOException {
@@ -265,7 +285,7 @@ public final class TrainingRun {
         Path tmp = root.resolve(dir.getFileName() + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        HubFolder.write(tmp, session.model(), loaded.activation());
+        HubFolder.write(tmp, session.model(), loaded.activation(), loaded.image());
         HubFolder.writeSafetensors(tmp.resolve(OPTIMIZER), session.optimizer().state());
         ObjectMapper json = new ObjectMapper();
         ObjectNode st = json.createObjectNode();

@@ -42,9 +42,9 @@ final class ZeroShotEval {
     }
 
     /** (images classified, correct). */
-    int[] run(TrainableClip model, ClipTokenizer tokenizer, int batchSize) {
+    int[] run(TrainableClip model, ClipTokenizer tokenizer, io.clipkit.ModelSpec.Image spec, int batchSize) {
         int r = model.imageResolution();
-        ImagePreprocessor pre = ImagePreprocessor.builder().size(r).build();
+        ImagePreprocessor pre = ImagePreprocessor.builder().spec(spec).build();
         int[][] rows = new int[labels.size()][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = tokenizer.encodeForModel(labels.get(i), model.contextLength(), true);

@@ -100,6 +100,14 @@ class DataTest {
     }
 
     @Test
+    void configDigitsAreOpenClipsAndTheSameFloatsAsTheSpec() {
+        for (int c = 0; c < 3; c++) {
+            assertEquals(ModelSpec.Image.OPENAI_MEAN.get(c), (float) HubFolder.OPENAI_MEAN[c]);
+            assertEquals(ModelSpec.Image.OPENAI_STD.get(c), (float) HubFolder.OPENAI_STD[c]);
+        }
+    }
+
+    @Test
     void weightDecayGroups() {
         assertTrue(AdamW.decays("visual.transformer.resblocks.0.attn.in_proj_weight", 2));
         assertTrue(AdamW.decays("visual.conv1.weight", 4));

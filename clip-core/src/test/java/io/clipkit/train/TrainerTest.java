@@ -139,6 +139,8 @@ class TrainerTest {
     void fineTunesAHubFolder(@TempDir Path tmp) throws Exception {
         Path first = tmp.resolve("first");
         tiny(first).steps(2).train();
+        Path config = first.resolve("open_clip_config.json"); // another normalization, as some open_clip models have
+        Files.writeString(config, Files.readString(config).replaceAll("\\[ [0-9., ]+ \\]", "[ 0.5, 0.5, 0.5 ]"));
         Path second = tmp.resolve("second");
         Trainer.Result r = Trainer.builder().data(data.resolve("pairs.tsv")).init(first.toString()).output(second)
                 .steps(2).batchSize(4).lr(1e-3).warmup(0).schedule(Trainer.Schedule.CONSTANT).augment(false).train();
@@ -149,6 +151,9 @@ class TrainerTest {
         assertFalse(java.util.Arrays.equals(a.get("visual.proj").toFloatArray(), b.get("visual.proj").toFloatArray()),
                 "fine-tuning moved the weights");
         assertEquals(1e-3, log(second).get(0).get("lr").asDouble(), 1e-12, "constant schedule without warm-up");
+        JsonNode pre = new ObjectMapper().readTree(second.resolve("open_clip_config.json").toFile()).get("preprocess_cfg");
+        assertEquals(0.5, pre.get("mean").get(0).asDouble(), 0, "the fine-tuned model keeps its normalization");
+        assertEquals(0.5, pre.get("std").get(2).asDouble(), 0);
     }
 
     @Test

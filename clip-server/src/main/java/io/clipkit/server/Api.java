@@ -11,7 +11,9 @@ import io.clipkit.ImageDecodeException;
 import io.clipkit.ImagePreprocessor;
 import io.clipkit.Labels;
 import io.clipkit.ModelInfo;
+import io.clipkit.ModelSpec;
 import io.clipkit.PromptTemplates;
+import io.clipkit.Provenance;
 import io.clipkit.ZeroShotClassifier;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -190,7 +192,16 @@ final class Api extends Handler.Abstract {
         o.put("format", i.format());
         o.put("device", i.device());
         o.put("dtype", i.dtype().name().toLowerCase(Locale.ROOT));
-        o.put("logit_scale", model.logitScale());
+        // The provenance fields every result carries (as clip classify --json writes them).
+        Provenance p = Provenance.of(i, PromptTemplates.defaults());
+        o.put("preprocessing", p.preprocessing());
+        o.put("vocabulary_sha256", p.vocabularySha256());
+        o.put("clipkit_version", p.clipkitVersion());
+        o.put("scoring", p.scoring().kind().name().toLowerCase(Locale.ROOT));
+        o.put("logit_scale", p.logitScale());
+        if (p.scoring().kind() == ModelSpec.Scoring.Kind.SIGMOID) {
+            o.put("logit_bias", p.scoring().logitBias());
+        }
         o.put("max_batch", config.maxBatch());
         o.put("max_wait_ms", config.maxWait().toMillis());
         o.put("max_body_bytes", config.maxBodyBytes());

@@ -36,7 +36,7 @@ public final class ClipServer implements AutoCloseable {
     /** Everything a running server was built with (checked by the builder). */
     record Config(ClipModel model, String host, int port, String token, int maxBatch, Duration maxWait,
             long maxBodyBytes, long maxPixels, boolean exifRotate, Duration decodeTimeout, int decodeThreads,
-            Duration encodeTimeout, Duration drainTimeout) {}
+            Duration encodeTimeout, Duration drainTimeout, boolean fast) {}
 
     private final Config config;
     private final Server jetty;
@@ -65,10 +65,10 @@ public final class ClipServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        ImagePreprocessor pre = c.exifRotate() && c.maxPixels() == ImagePreprocessor.DEFAULT_MAX_PIXELS
+        ImagePreprocessor pre = c.exifRotate() && c.maxPixels() == ImagePreprocessor.DEFAULT_MAX_PIXELS && !c.fast()
                 ? model.preprocessor()
                 : ImagePreprocessor.builder().spec(model.info().spec().image()).exifRotate(c.exifRotate())
-                        .maxPixels(c.maxPixels()).build(); // the model's own spec (size, mean/std), other limits
+                        .maxPixels(c.maxPixels()).fast(c.fast()).build(); // the model's own spec (size, mean/std), other limits
         Api api = new Api(c, pre, images, texts, decoders, metrics, new Web(), new SearchRoutes());
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
@@ -158,6 +158,7 @@ public final class ClipServer implements AutoCloseable {
         private long maxBodyBytes = 32L << 20;
         private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
         private boolean exifRotate = true;
+        private boolean fast;
         private Duration decodeTimeout = Duration.ofSeconds(10);
         private int decodeThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration encodeTimeout = Duration.ofSeconds(120);
@@ -234,6 +235,12 @@ public final class ClipServer implements AutoCloseable {
             return this;
         }
 
+        /** Decode JPEG uploads reduced ({@link ImagePreprocessor.Builder#fast}); default false (bit-exact). */
+        public Builder fast(boolean fast) {
+            this.fast = fast;
+            return this;
+        }
+
         /** Rotate uploads by their EXIF orientation (default true, as the CLI). */
         public Builder exifRotate(boolean exifRotate) {
             this.exifRotate = exifRotate;
@@ -286,7 +293,7 @@ public final class ClipServer implements AutoCloseable {
                 throw new IllegalArgumentException("no model given");
             }
             return new ClipServer(new Config(model, host, port, token, maxBatch, maxWait, maxBodyBytes, maxPixels,
-                    exifRotate, decodeTimeout, decodeThreads, encodeTimeout, drainTimeout));
+                    exifRotate, decodeTimeout, decodeThreads, encodeTimeout, drainTimeout, fast));
         }
     }
 }

@@ -105,6 +105,9 @@ class ClipServerTest {
         assertEquals(32, h.get("embed_dim").asInt());
         assertEquals("cpu", h.get("device").asText());
         assertTrue(h.get("auth_required").asBoolean());
+        assertEquals(model.info().vocabularySha256(), h.get("vocabulary_sha256").asText());
+        assertEquals(model.info().spec().image().describe(), h.get("preprocessing").asText());
+        assertEquals("softmax", h.get("scoring").asText());
     }
 
     @Test
