@@ -15,6 +15,8 @@ after=$(git rev-parse --short "${2:-HEAD}")
 rounds="${3:-3}"
 dir=target/bench
 mkdir -p "$dir"
+# Given to both sides: revisions before the bundled vocabulary need it.
+vocab="$(cd .. && pwd)/shared/clip/bpe_simple_vocab_16e6.txt.gz"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni|amx_bf16' | sort -u | xargs)"
 build() {  # rev -> tree
   local rev=$1 tree="$dir/rev-$1"
@@ -40,7 +42,8 @@ enc() {  # tree -> "images/s texts/s"
 tag() {  # tree -> seconds
   local out; out=$(mktemp -d)
   (cd "$1" && CLIP_CDS=0 ./clip tag "$OLDPWD/$mate" --model "$OLDPWD/$dir/ViT-B-32-random.pt" \
-      --labels cat,dog,car,tree,house,person,flower,bird,boat,mountain --out "$out/t.jsonl" --no-index --force 2>&1) \
+      --vocab "$vocab" --labels cat,dog,car,tree,house,person,flower,bird,boat,mountain --out "$out/t.jsonl" \
+      --no-index --force 2>&1) \
       | sed -n 's/.* in \([0-9.]*\) s .*/\1/p' | head -1
   rm -rf "$out"
 }

@@ -89,6 +89,8 @@ public final class Tagger {
         private Duration decodeTimeout = Duration.ofMinutes(5);
         private int encoderCalls = 1;
         private int decodeMemoryMb = io.clipkit.batch.DecodeStage.DEFAULT_MEMORY_MB;
+        private io.clipkit.video.VideoSampler videoSampler = io.clipkit.video.VideoSampler.find().orElse(null);
+        private io.clipkit.video.VideoOptions videoOptions = io.clipkit.video.VideoOptions.defaults();
 
         private Builder(ClipModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -250,6 +252,24 @@ public final class Tagger {
             return this;
         }
 
+        /**
+         * How video frames are sampled (default {@link io.clipkit.video.VideoOptions#defaults()}): each
+         * video gets one record with its overall labels and a timeline of segments.
+         */
+        public Builder video(io.clipkit.video.VideoOptions options) {
+            this.videoOptions = Objects.requireNonNull(options, "video options");
+            return this;
+        }
+
+        /**
+         * The video decoder (default: the one on the classpath, {@code clip-video}); null records
+         * video files as unsupported.
+         */
+        public Builder videoSampler(io.clipkit.video.VideoSampler sampler) {
+            this.videoSampler = sampler;
+            return this;
+        }
+
         /** How long one file may take to decode before it is recorded as an error. */
         public Builder decodeTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -270,7 +290,7 @@ public final class Tagger {
             String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate, pre.fast());
             return new Tagger(new TagSettings(model, pre, key, labels, templates, topK, minScore, recursive,
                     List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, index,
-                    decodeTimeout, encoderCalls, decodeMemoryMb), stream);
+                    decodeTimeout, encoderCalls, decodeMemoryMb, videoSampler, videoOptions), stream);
         }
 
         private static String checkGlob(String glob) {

@@ -47,6 +47,8 @@ final class TagCommand implements Callable<Integer> {
 
     @Mixin DecodeOptionsMixin decode;
 
+    @Mixin VideoOptionsMixin video;
+
     @Option(names = {"-r", "--recursive"}, description = "Search sub-folders too.")
     boolean recursive;
 
@@ -107,6 +109,7 @@ final class TagCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index and --no-index exclude each other");
         }
         decode.check();
+        video.check();
         ClipModel.Builder mb = modelOptions.builder();
         int intraOp = modelOptions.encoderThreads();
         int encoderCalls = 1;
@@ -126,7 +129,7 @@ final class TagCommand implements Callable<Integer> {
                     .labels(labels).templates(templates).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .encoderCalls(encoderCalls).decodeMemoryMb(decodeMemoryMb)
-                    .decodeTimeout(decode.decodeTimeout());
+                    .decodeTimeout(decode.decodeTimeout()).video(video.options(decode.decodeTimeout()));
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
             if (threads != null) {

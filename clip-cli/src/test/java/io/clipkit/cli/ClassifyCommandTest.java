@@ -152,11 +152,24 @@ class ClassifyCommandTest {
     }
 
     @Test
-    void directoryIsAUsageErrorPointingToTag() {
+    void onlyFoldersIsAUsageErrorPointingToTag() {
         Run r = run(dir.toString(), "--labels", "cat,dog");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("clip tag"), r.err);
         assertTrue(loaded.isEmpty(), "no model is loaded for a usage error");
+    }
+
+    /** Issue 9: a folder among the arguments is reported for that argument; the images are classified. */
+    @Test
+    void aFolderAmongImagesIsReportedForThatArgumentAndTheOthersAreClassified() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("holiday"));
+        Run r = run(a.toString(), folder.toString(), b.toString(), "--labels", "cat,dog", "--json");
+        assertEquals(1, r.code, r.err);
+        assertTrue(r.err.contains(folder + ": is a folder, not an image") && r.err.contains("clip tag"), r.err);
+        assertFalse(r.err.contains("Usage"), "no usage page: " + r.err);
+        String[] lines = r.out.strip().split("\n");
+        assertEquals(2, lines.length, r.out);
+        assertTrue(lines[0].contains("a.jpg") && lines[1].contains("b b.jpg"), r.out);
     }
 
     /** Regression: --model "" (an unset variable) silently meant the default model, downloaded. */

@@ -118,7 +118,7 @@ public final class ClassifyStages implements AutoCloseable {
     }
 
     /** The reason for a bad image, without its path. */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof ImageDecodeException ide) {
             return ide.reason();
         }

@@ -2,6 +2,9 @@ package io.clipkit.batch;
 
 import io.clipkit.ImageDecodeException;
 import io.clipkit.ImagePreprocessor;
+import io.clipkit.video.VideoOptions;
+import io.clipkit.video.VideoSample;
+import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +98,21 @@ public final class DecodeStage {
         memory.acquire(need);
         try {
             return preprocess(file);
+        } finally {
+            memory.release(need);
+        }
+    }
+
+    /**
+     * Samples a video within the budget: its frames' pixels ({@code maxFrames} CHW arrays) count
+     * against it, so videos and large images share the same heap cap.
+     */
+    VideoSample sampleVideo(VideoSampler sampler, Path file, VideoOptions options) throws IOException, InterruptedException {
+        long bytes = (long) options.maxFrames() * 3 * preprocessor.size() * preprocessor.size() * Float.BYTES;
+        int need = (int) Math.max(1, Math.min(budgetMb, bytes >> 20));
+        memory.acquire(need);
+        try {
+            return sampler.sample(file, preprocessor, options);
         } finally {
             memory.release(need);
         }

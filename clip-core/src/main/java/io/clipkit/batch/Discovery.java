@@ -1,5 +1,6 @@
 package io.clipkit.batch;
 
+import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemLoopException;
@@ -51,8 +52,15 @@ final class Discovery {
     private final List<Matcher> excludes;
 
     private final Set<Path> own;
+    private final boolean videos;
 
     Discovery(boolean recursive, List<String> includes, List<String> excludes, Set<Path> ownFiles) {
+        this(recursive, includes, excludes, ownFiles, false);
+    }
+
+    /** @param videos whether video file names ({@code VideoSampler.EXTENSIONS}) are taken too (a sampler exists) */
+    Discovery(boolean recursive, List<String> includes, List<String> excludes, Set<Path> ownFiles, boolean videos) {
+        this.videos = videos;
         this.recursive = recursive;
         this.own = ownFiles.stream().map(p -> p.toAbsolutePath().normalize()).collect(java.util.stream.Collectors.toSet());
         this.includes = includes.stream().map(Matcher::new).toList();
@@ -167,7 +175,8 @@ final class Discovery {
             }
             String n = name.toString();
             int dot = n.lastIndexOf('.');
-            return dot >= 0 && IMAGE_EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+            String ext = dot >= 0 ? n.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+            return dot >= 0 && (IMAGE_EXTENSIONS.contains(ext) || videos && VideoSampler.EXTENSIONS.contains(ext));
         }
         for (Matcher m : includes) {
             if (m.matches(root, file)) {

@@ -252,6 +252,50 @@ public final class EmbeddingCache implements AutoCloseable {
         }
     }
 
+    /**
+     * A video's frames as indexed: rows {@code <path>#t=<seconds>} (the file's size and mtime, hash
+     * SHA-256(file hash || time)), plus a vector-less row {@code <path>#duration=<seconds>}.
+     *
+     * @param times the frames' times, in order
+     * @param vectors one embedding per frame
+     * @param duration the video's duration as sampled (zero when not recorded)
+     */
+    public record VideoFrames(List<java.time.Duration> times, float[][] vectors, java.time.Duration duration) {}
+
+    /** The frames indexed for this video path with this size and mtime, or null when none are. */
+    public synchronized VideoFrames framesByPath(String path, long size, String mtime) throws IOException {
+        java.util.TreeMap<Long, float[]> byTime = new java.util.TreeMap<>();
+        java.time.Duration duration = java.time.Duration.ZERO;
+        // '$' follows '#' (binary TEXT order): the range holds the rows of this path's fragments.
+        try (PreparedStatement q = conn.prepareStatement("SELECT f.path, e.vector FROM files f LEFT JOIN embeddings e"
+                + " ON e.hash = f.hash WHERE f.path >= ? AND f.path < ? AND f.size = ? AND f.mtime = ?")) {
+            q.setString(1, path + "#");
+            q.setString(2, path + "$");
+            q.setLong(3, size);
+            q.setString(4, mtime);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    String key = rs.getString(1).substring(path.length());
+                    byte[] v = rs.getBytes(2);
+                    if (key.startsWith("#t=") && v != null) {
+                        byTime.put(Math.round(Double.parseDouble(key.substring(3)) * 1000), decode(v));
+                    } else if (key.startsWith("#duration=")) {
+                        duration = java.time.Duration.ofMillis(Math.round(Double.parseDouble(key.substring(10)) * 1000));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        } catch (NumberFormatException e) {
+            return null; // a path that only looks like a frame key: not ours, sample afresh
+        }
+        if (byTime.isEmpty()) {
+            return null;
+        }
+        List<java.time.Duration> times = byTime.keySet().stream().map(java.time.Duration::ofMillis).toList();
+        return new VideoFrames(times, byTime.values().toArray(new float[0][]), duration);
+    }
+
     /** The vector stored for this content hash, or null. */
     public synchronized float[] byHash(byte[] hash) throws IOException {
         try {

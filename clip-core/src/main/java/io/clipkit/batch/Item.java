@@ -1,6 +1,7 @@
 package io.clipkit.batch;
 
 import io.clipkit.TagResult;
+import io.clipkit.video.VideoSample;
 
 /**
  * What a stage made of one work item; each stage hands on a new one. Internal to the pipeline.
@@ -16,9 +17,20 @@ import io.clipkit.TagResult;
  * @param chw preprocessed pixels ({@link Kind#PIXELS})
  * @param vector the embedding ({@link Kind#EMBEDDED})
  * @param pathKnown the index already has this path with this size and mtime
+ * @param frames for a video ({@link Kind#EMBEDDED}): its frames' times and embeddings; else null
  */
 record Item(WorkItem work, Kind kind, TagResult.Status status, String reason, boolean retryable, long size, String mtime,
-        String absPath, byte[] hash, String format, long[] dims, float[] chw, float[] vector, boolean pathKnown) {
+        String absPath, byte[] hash, String format, long[] dims, float[] chw, float[] vector, boolean pathKnown,
+        Frames frames) {
+
+    /** The format triage gives a file that sniffs as a video container. */
+    static final String VIDEO = "video";
+
+    /**
+     * A sampled and embedded video: its sample without pixels (times, duration, note) and one
+     * embedding per frame.
+     */
+    record Frames(VideoSample sample, float[][] vectors, boolean indexed) {}
 
     enum Kind {
         /** Recorded by an earlier run with the same settings: nothing to write. */
@@ -34,41 +46,46 @@ record Item(WorkItem work, Kind kind, TagResult.Status status, String reason, bo
     }
 
     static Item record(WorkItem w, TagResult.Status st, String reason, long size, String mtime) {
-        return new Item(w, Kind.RECORD, st, reason, false, size, mtime, null, null, null, null, null, null, false);
+        return new Item(w, Kind.RECORD, st, reason, false, size, mtime, null, null, null, null, null, null, false, null);
     }
 
     static Item retryable(WorkItem w, String reason, long size, String mtime) {
         return new Item(w, Kind.RECORD, TagResult.Status.ERROR, reason, true, size, mtime, null, null, null, null, null, null,
-                false);
+                false, null);
     }
 
     static Item resumed(WorkItem w, TagResult.Status st, long size, String mtime) {
-        return new Item(w, Kind.RESUMED, st, "", false, size, mtime, null, null, null, null, null, null, true);
+        return new Item(w, Kind.RESUMED, st, "", false, size, mtime, null, null, null, null, null, null, true, null);
     }
 
     static Item embedded(WorkItem w, long size, String mtime, String abs, byte[] hash, String format, float[] v,
             boolean pathKnown) {
         return new Item(w, Kind.EMBEDDED, TagResult.Status.OK, "", false, size, mtime, abs, hash, format, null, null, v,
-                pathKnown);
+                pathKnown, null);
     }
 
     static Item toDecode(WorkItem w, long size, String mtime, String abs, byte[] hash, String format, long[] dims) {
         return new Item(w, Kind.DECODE, TagResult.Status.OK, "", false, size, mtime, abs, hash, format, dims, null, null,
-                false);
+                false, null);
     }
 
     Item withPixels(float[] pixels) {
-        return new Item(work, Kind.PIXELS, status, "", false, size, mtime, absPath, hash, format, null, pixels, null, false);
+        return new Item(work, Kind.PIXELS, status, "", false, size, mtime, absPath, hash, format, null, pixels, null, false, null);
+    }
+
+    /** A video whose frames are embedded: ranked by the sink like an image, with a timeline. */
+    Item withFrames(Frames f) {
+        return new Item(work, Kind.EMBEDDED, status, "", false, size, mtime, absPath, hash, format, null, null, null, false, f);
     }
 
     Item withVector(float[] v) {
-        return new Item(work, Kind.EMBEDDED, status, "", false, size, mtime, absPath, hash, format, null, null, v, false);
+        return new Item(work, Kind.EMBEDDED, status, "", false, size, mtime, absPath, hash, format, null, null, v, false, null);
     }
 
     /** An error record for this item, keeping what triage learnt about the file. */
     Item failed(String why, boolean environment) {
         return new Item(work, Kind.RECORD, TagResult.Status.ERROR, why, environment, size, mtime, null, null, null, null, null,
-                null, false);
+                null, false, null);
     }
 
     java.nio.file.Path path() {

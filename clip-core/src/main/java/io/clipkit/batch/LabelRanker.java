@@ -29,6 +29,11 @@ final class LabelRanker implements AutoCloseable {
         return dim;
     }
 
+    /** The classifier itself (videos rank their frames with it). */
+    ZeroShotClassifier classifier() {
+        return classifier;
+    }
+
     Provenance provenance() {
         return classifier.provenance();
     }

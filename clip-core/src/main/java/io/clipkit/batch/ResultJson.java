@@ -8,8 +8,10 @@ import io.clipkit.Classification;
 import io.clipkit.LabelScore;
 import io.clipkit.Provenance;
 import io.clipkit.TagResult;
+import io.clipkit.video.VideoClassification;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one JSON schema of results: {@code clip classify --json}, the tag records and (later) the
@@ -43,6 +45,29 @@ public final class ResultJson {
         c.error().ifPresent(e -> o.put("error", e));
         provenance(o, c.provenance());
         return o;
+    }
+
+    /**
+     * One classified video: the same object as {@link #classification} (its overall labels under
+     * {@code labels}) plus {@code segments}: {@code [{start, end, frames, labels}]}, times in seconds.
+     */
+    public static String videoClassification(VideoClassification v, Provenance provenance) {
+        Classification c = new Classification(Optional.of(v.sample().file()), v.labels(), provenance, Optional.empty());
+        ObjectNode o = classificationNode(c, v.sample().file().toString());
+        segments(o, v.segments());
+        return write(o);
+    }
+
+    /** A timeline as {@code segments: [{start, end, frames, labels}]}, times in seconds. */
+    static void segments(ObjectNode o, List<VideoClassification.Segment> segments) {
+        ArrayNode arr = o.putArray("segments");
+        for (VideoClassification.Segment s : segments) {
+            ObjectNode n = arr.addObject();
+            n.put("start", s.start().toMillis() / 1000.0);
+            n.put("end", s.end().toMillis() / 1000.0);
+            n.put("frames", s.frames());
+            labels(n, s.labels());
+        }
     }
 
     /** The ranked labels as {@code labels: [{label, probability, cosine}]}. */
@@ -81,12 +106,21 @@ public final class ResultJson {
      * and {@code checkpoint_sha256} when ok, and the {@code settings} that produced it.
      */
     static String tagRecord(TagResult r, String key, String model, RecordSettings settings) {
+        return tagRecord(r, key, model, settings, null);
+    }
+
+    /** The same, with a video's {@code segments} after {@code labels} (null for an image). */
+    static String tagRecord(TagResult r, String key, String model, RecordSettings settings,
+            List<VideoClassification.Segment> segments) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("path", key);
         o.put("status", r.status().json());
         o.put("size", r.size());
         o.put("mtime", r.mtime());
         labels(o, r.labels());
+        if (segments != null) {
+            segments(o, segments);
+        }
         if (r.status() != TagResult.Status.OK) {
             o.put("error", r.error());
         }
@@ -102,6 +136,13 @@ public final class ResultJson {
         }
         settings.write(o.putObject("settings"));
         return write(o) + "\n";
+    }
+
+    /** A timeline as a JSON array (for a CSV cell). */
+    static String segmentsArray(List<VideoClassification.Segment> segments) {
+        ObjectNode o = MAPPER.createObjectNode();
+        segments(o, segments);
+        return write(o.get("segments"));
     }
 
     /** A list of strings or numbers as a JSON array (for a CSV cell that holds a list). */

@@ -3,6 +3,7 @@ package io.clipkit.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clipkit.LabelScore;
 import io.clipkit.TagResult;
+import io.clipkit.video.VideoClassification;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -30,9 +31,12 @@ import java.util.Map;
  * thread, flushed after each batch.
  */
 public final class ResultLog implements AutoCloseable {
-    /** CSV columns, in order. List cells (labels, probabilities, cosines) hold JSON arrays. */
+    /**
+     * CSV columns, in order. List cells (labels, probabilities, cosines, and a video's segments as
+     * {@code [{start, end, frames, labels}]}) hold JSON arrays.
+     */
     static final List<String> CSV_HEADER = List.of("path", "status", "size", "mtime", "labels", "probabilities", "cosines",
-            "error", "note", "model", "checkpoint_sha256", "retryable", "settings");
+            "error", "note", "model", "checkpoint_sha256", "retryable", "settings", "segments");
 
     /** The CSV header of wave-1 files (no settings): not resumable, their records cannot be compared. */
     private static final List<String> OLD_CSV_HEADER = CSV_HEADER.subList(0, 11);
@@ -251,14 +255,19 @@ public final class ResultLog implements AutoCloseable {
     }
 
     void write(WorkItem key, TagResult r) throws IOException {
+        write(key, r, null);
+    }
+
+    /** A record; {@code segments} is a video's timeline (null for an image). */
+    void write(WorkItem key, TagResult r, List<VideoClassification.Segment> segments) throws IOException {
         try {
-            out.write(csv ? csvLine(key.key(), r) : ResultJson.tagRecord(r, key.key(), model, settings));
+            out.write(csv ? csvLine(key.key(), r, segments) : ResultJson.tagRecord(r, key.key(), model, settings, segments));
         } catch (IOException e) {
             throw failed(e);
         }
     }
 
-    private String csvLine(String key, TagResult r) {
+    private String csvLine(String key, TagResult r, List<VideoClassification.Segment> segments) {
         List<String> labels = new ArrayList<>();
         List<Float> probs = new ArrayList<>();
         List<Float> cos = new ArrayList<>();
@@ -270,7 +279,8 @@ public final class ResultLog implements AutoCloseable {
         boolean ok = r.status() == TagResult.Status.OK;
         return Csv.line(List.of(key, r.status().json(), Long.toString(r.size()), r.mtime(), ResultJson.array(labels),
                 ResultJson.array(probs), ResultJson.array(cos), r.error(), r.note(), ok ? model : "",
-                ok ? settings.checkpointSha256() : "", r.retryable() ? "true" : "", settings.csv()));
+                ok ? settings.checkpointSha256() : "", r.retryable() ? "true" : "", settings.csv(),
+                segments == null ? "" : ResultJson.segmentsArray(segments)));
     }
 
     /** Pushes buffered records to the OS: a killed process loses nothing written before. */

@@ -5,6 +5,9 @@ import io.clipkit.ModelInfo;
 import io.clipkit.TagListener;
 import io.clipkit.TagResult;
 import io.clipkit.TagSummary;
+import io.clipkit.video.VideoClassifier;
+import io.clipkit.video.VideoFrame;
+import io.clipkit.video.VideoSample;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.Writer;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,9 +85,11 @@ public final class TagEngine {
                         : EmbeddingCache.open(s.index(), info.checkpointSha256(), info.name(), ranker.dim(),
                                 s.preprocessingKey())) {
             Map<String, ResultLog.Prior> prior = log == null ? Map.of() : log.prior();
-            TagSink sink = new TagSink(ranker, index, log, s.xmp(), listener);
+            VideoClassifier videos = s.videoSampler() == null ? null
+                    : new VideoClassifier(s.model(), ranker.classifier(), s.videoSampler(), s.videoOptions());
+            TagSink sink = new TagSink(ranker, index, log, s.xmp(), listener, videos);
             long t1 = System.nanoTime();
-            pipeline(inputs, listener, new Triage(prior, settings, index), sink, log);
+            pipeline(inputs, listener, new Triage(prior, settings, index, videos != null), sink, log);
             TagSink.Counts c = sink.counts;
             return new TagSummary(c.ok, c.failed, c.skipped, c.resumed, c.resumedFailed, c.encoded, c.cacheHits,
                     Duration.ofNanos(System.nanoTime() - t1), Duration.ofNanos(t1 - t0), ranker.provenance());
@@ -139,7 +145,7 @@ public final class TagEngine {
             own.add(s.index());
             own.add(lockFile(s.index()));
         }
-        Discovery discovery = new Discovery(s.recursive(), s.includes(), s.excludes(), own);
+        Discovery discovery = new Discovery(s.recursive(), s.includes(), s.excludes(), own, s.videoSampler() != null);
         Thread walker = new Thread(() -> {
             try {
                 discovery.walk(inputs, c -> {
@@ -208,11 +214,14 @@ public final class TagEngine {
     }
 
     /** The decode stage for what triage passed on; never throws for a bad file. */
-    private static Item decoded(Item it, DecodeStage decode) {
+    private Item decoded(Item it, DecodeStage decode) {
         if (it.kind() != Item.Kind.DECODE) {
             return it;
         }
         try {
+            if (Item.VIDEO.equals(it.format())) {
+                return it.withFrames(sampled(it, decode));
+            }
             return it.withPixels(decode.decode(it.path(), it.dims(), it.format()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -220,6 +229,24 @@ public final class TagEngine {
         } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             return it.failed(Failures.describe(e), Failures.environmental(e));
         }
+    }
+
+    /**
+     * Samples a video and embeds its frames here, on the decode thread, a batch at a time: its item
+     * then carries 512-float vectors, not pixels, through the queue, and the pixels are dropped.
+     */
+    private Item.Frames sampled(Item it, DecodeStage decode) throws IOException, InterruptedException {
+        VideoSample vs = decode.sampleVideo(s.videoSampler(), it.path(), s.videoOptions());
+        if (vs.frames().isEmpty()) {
+            throw new io.clipkit.ImageDecodeException(it.path(), "no decodable video frame");
+        }
+        float[][] vectors = VideoClassifier.embedFrames(s.model(), vs.frames(), s.batchSize());
+        List<VideoFrame> times = new ArrayList<>(vs.frames().size());
+        for (VideoFrame f : vs.frames()) {
+            times.add(new VideoFrame(f.time(), f.sceneChange(), new float[0]));
+        }
+        return new Item.Frames(new VideoSample(vs.file(), times, vs.duration(), vs.width(), vs.height(), vs.rotation(),
+                vs.codec(), vs.note()), vectors, false);
     }
 
     /** Waits for a decode, flushing the pending batch meanwhile so slow files do not hold records back. */

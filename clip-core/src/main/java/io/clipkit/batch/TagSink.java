@@ -6,6 +6,9 @@ import io.clipkit.TagResult;
 import io.clipkit.XmpMode;
 import io.clipkit.image.Sniffer;
 import io.clipkit.util.Hashes;
+import io.clipkit.video.VideoClassification;
+import io.clipkit.video.VideoClassifier;
+import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The rank and sink stages of tagging, fed batch by batch by the {@link EncodeStage} in output
@@ -37,9 +41,17 @@ final class TagSink implements EncodeStage.Sink<Item> {
     private final ResultLog log;
     private final XmpMode xmp;
     private final TagListener listener;
+    /** Ranks videos' frames (overall labels and segments); null when there is no video decoder. */
+    private final VideoClassifier videos;
     final Counts counts = new Counts();
 
     TagSink(LabelRanker ranker, EmbeddingCache index, ResultLog log, XmpMode xmp, TagListener listener) {
+        this(ranker, index, log, xmp, listener, null);
+    }
+
+    TagSink(LabelRanker ranker, EmbeddingCache index, ResultLog log, XmpMode xmp, TagListener listener,
+            VideoClassifier videos) {
+        this.videos = videos;
         this.ranker = ranker;
         this.index = index;
         this.log = log;
@@ -54,6 +66,19 @@ final class TagSink implements EncodeStage.Sink<Item> {
         List<float[]> toRank = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             Item it = items.get(i);
+            if (it.frames() != null) {
+                // A video, embedded frame by frame on the decode thread (or its frames found in the index).
+                if (it.frames().indexed()) {
+                    counts.cacheHits++;
+                } else {
+                    counts.encoded += it.frames().vectors().length;
+                    if (index != null) {
+                        entries.addAll(frameEntries(it));
+                    }
+                }
+                ready.add(it);
+                continue;
+            }
             if (vectors[i] != null) {
                 counts.encoded++;
                 it = it.withVector(vectors[i]);
@@ -88,7 +113,14 @@ final class TagSink implements EncodeStage.Sink<Item> {
                 }
                 case RECORD -> emit(it.work(), new TagResult(it.path(), it.status(), it.size(), it.mtime(), List.of(),
                         it.reason(), "", it.retryable()));
-                case EMBEDDED -> emit(it.work(), tagged(it, ranked.get(ri++), afterXmp));
+                case EMBEDDED -> {
+                    if (it.frames() != null) {
+                        VideoClassification vc = videos.rank(it.frames().sample(), it.frames().vectors());
+                        emit(it.work(), withNote(tagged(it, vc.labels(), afterXmp), vc.sample().note()), vc.segments());
+                    } else {
+                        emit(it.work(), withNote(tagged(it, ranked.get(ri++), afterXmp), namedLikeAVideo(it)), null);
+                    }
+                }
                 default -> throw new IllegalStateException("item reached the sink as " + it.kind());
             }
         }
@@ -139,6 +171,55 @@ final class TagSink implements EncodeStage.Sink<Item> {
         return new TagResult(it.path(), TagResult.Status.OK, size, mtime, labels, "", note);
     }
 
+    /**
+     * Index rows of a video's frames: {@code <abs>#t=<seconds>} with the file's size and mtime and
+     * hash SHA-256(file hash || time), and a vector-less {@code <abs>#duration=<seconds>} row.
+     */
+    private static List<EmbeddingCache.Entry> frameEntries(Item it) throws IOException {
+        byte[] fileHash = Hashes.sha256(it.path());
+        List<EmbeddingCache.Entry> out = new ArrayList<>();
+        List<io.clipkit.video.VideoFrame> frames = it.frames().sample().frames();
+        for (int i = 0; i < frames.size(); i++) {
+            String t = seconds(frames.get(i).time());
+            out.add(new EmbeddingCache.Entry(it.absPath() + "#t=" + t, it.size(), it.mtime(), frameHash(fileHash, t),
+                    it.frames().vectors()[i]));
+        }
+        String d = seconds(it.frames().sample().duration());
+        out.add(new EmbeddingCache.Entry(it.absPath() + "#duration=" + d, it.size(), it.mtime(),
+                frameHash(fileHash, "duration=" + d), null));
+        return out;
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return String.format(Locale.ROOT, "%.3f", d.toMillis() / 1000.0);
+    }
+
+    private static byte[] frameHash(byte[] fileHash, String time) {
+        java.security.MessageDigest md = Hashes.sha256();
+        md.update(fileHash);
+        md.update(time.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return md.digest();
+    }
+
+    /** For an image whose name says video (a JPEG renamed .mp4): content won, and the user should know. */
+    private static String namedLikeAVideo(Item it) {
+        String name = it.path().getFileName() == null ? "" : it.path().getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String ext = dot >= 0 ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+        if (it.format() == null || !VideoSampler.EXTENSIONS.contains(ext)) {
+            return "";
+        }
+        return "named ." + ext + " but its content is a " + it.format().toUpperCase(Locale.ROOT) + " image: tagged as the image";
+    }
+
+    private static TagResult withNote(TagResult r, String more) {
+        if (more.isEmpty()) {
+            return r;
+        }
+        String note = r.note().isEmpty() ? more : r.note() + "; " + more;
+        return new TagResult(r.path(), r.status(), r.size(), r.mtime(), r.labels(), r.error(), note, r.retryable());
+    }
+
     private static String sniff(Path p) throws IOException {
         byte[] head = new byte[Sniffer.HEAD];
         try (InputStream in = Files.newInputStream(p)) {
@@ -148,6 +229,10 @@ final class TagSink implements EncodeStage.Sink<Item> {
     }
 
     private void emit(WorkItem w, TagResult r) throws IOException {
+        emit(w, r, null);
+    }
+
+    private void emit(WorkItem w, TagResult r, List<VideoClassification.Segment> segments) throws IOException {
         switch (r.status()) {
             case OK -> counts.ok++;
             case ERROR -> counts.failed++;
@@ -155,7 +240,7 @@ final class TagSink implements EncodeStage.Sink<Item> {
             default -> throw new IllegalStateException();
         }
         if (log != null) {
-            log.write(w, r);
+            log.write(w, r, segments);
         }
         listener.result(r);
     }

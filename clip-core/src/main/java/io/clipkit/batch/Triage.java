@@ -3,6 +3,9 @@ package io.clipkit.batch;
 import io.clipkit.TagResult;
 import io.clipkit.image.Sniffer;
 import io.clipkit.util.Hashes;
+import io.clipkit.video.VideoFrame;
+import io.clipkit.video.VideoSample;
+import io.clipkit.video.VideoSampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,6 +13,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,8 +28,15 @@ final class Triage {
     private final Map<String, ResultLog.Prior> prior;
     private final RecordSettings settings;
     private final EmbeddingCache index;
+    /** A video decoder exists: video containers go to the decode stage (else: recorded as unsupported). */
+    private final boolean videos;
 
     Triage(Map<String, ResultLog.Prior> prior, RecordSettings settings, EmbeddingCache index) {
+        this(prior, settings, index, false);
+    }
+
+    Triage(Map<String, ResultLog.Prior> prior, RecordSettings settings, EmbeddingCache index, boolean videos) {
+        this.videos = videos;
         this.prior = prior;
         this.settings = settings;
         this.index = index;
@@ -104,13 +116,31 @@ final class Triage {
                     return Item.embedded(w, size, mtime, abs, null, null, v, true);
                 }
             }
-            byte[] head = new byte[Sniffer.HEAD];
+            byte[] head = new byte[Math.max(Sniffer.HEAD, VideoSampler.HEAD)];
             int n;
             try (InputStream in = Files.newInputStream(p)) {
                 n = in.readNBytes(head, 0, head.length);
             }
             String format = Sniffer.imageFormat(head, n);
             if (format == null) {
+                if (VideoSampler.looksLikeVideo(head, n)) {
+                    // Content decides, not the name: a video goes to the sampler; a JPEG named .mp4 was
+                    // caught above as the image it is.
+                    if (videos && index != null) {
+                        // Frames keyed by (file identity, time): new labels re-rank them, nothing is decoded.
+                        EmbeddingCache.VideoFrames f = indexedFrames(() -> index.framesByPath(abs, size, mtime));
+                        if (f != null) {
+                            List<VideoFrame> frames = new ArrayList<>(f.times().size());
+                            f.times().forEach(t -> frames.add(new VideoFrame(t, false, new float[0])));
+                            VideoSample s = new VideoSample(p, frames, f.duration(), 0, 0, 0, "", "");
+                            return Item.toDecode(w, size, mtime, abs, null, Item.VIDEO, null)
+                                    .withFrames(new Item.Frames(s, f.vectors(), true));
+                        }
+                    }
+                    return videos ? Item.toDecode(w, size, mtime, abs, null, Item.VIDEO, null)
+                            : Item.record(w, TagResult.Status.ERROR,
+                                    "a video file, but no video decoder (clip-video) is on the classpath", size, mtime);
+                }
                 return Item.record(w, TagResult.Status.ERROR, Sniffer.describeNonImage(head, n), size, mtime);
             }
             byte[] hash = null;
@@ -127,7 +157,7 @@ final class Triage {
             throw e;
         } catch (IOException | RuntimeException e) {
             return new Item(w, Item.Kind.RECORD, TagResult.Status.ERROR, Failures.describe(e), Failures.environmental(e),
-                    size, mtime, null, null, null, null, null, null, false);
+                    size, mtime, null, null, null, null, null, null, false, null);
         }
     }
 
@@ -145,6 +175,18 @@ final class Triage {
 
     private interface IndexCall {
         float[] call() throws IOException;
+    }
+
+    private interface FramesCall {
+        EmbeddingCache.VideoFrames call() throws IOException;
+    }
+
+    private static EmbeddingCache.VideoFrames indexedFrames(FramesCall call) {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw new IndexFailure(e);
+        }
     }
 
     /** Index I/O must not be mistaken for a bad file: it fails the run. */

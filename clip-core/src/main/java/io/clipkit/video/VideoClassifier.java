@@ -2,6 +2,7 @@ package io.clipkit.video;
 
 import io.clipkit.Classification;
 import io.clipkit.ClipModel;
+import io.clipkit.ImagePreprocessor;
 import io.clipkit.LabelScore;
 import io.clipkit.ZeroShotClassifier;
 import java.io.IOException;
@@ -41,12 +42,34 @@ public final class VideoClassifier {
 
     /** Samples, embeds and ranks one video. */
     public VideoClassification classify(Path video) throws IOException {
-        VideoSample s = sampler.sample(video, model.preprocessor(), options);
-        List<float[]> chw = new ArrayList<>(s.frames().size());
-        for (VideoFrame f : s.frames()) {
-            chw.add(f.chw());
+        return classify(video, model.preprocessor(), 32);
+    }
+
+    /** Samples one video with {@code preprocessor}, embeds its frames {@code batchSize} at a time and ranks it. */
+    public VideoClassification classify(Path video, ImagePreprocessor preprocessor, int batchSize) throws IOException {
+        VideoSample s = sampler.sample(video, preprocessor, options);
+        return rank(s, embedFrames(model, s.frames(), batchSize));
+    }
+
+    /**
+     * The L2-normalized embeddings of sampled frames, {@code batchSize} frames per encoder call (so
+     * the encoder's memory is bounded by one batch, whatever the number of frames).
+     */
+    public static float[][] embedFrames(ClipModel model, List<VideoFrame> frames, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
-        return rank(s, model.encodePreprocessed(chw, true));
+        float[][] out = new float[frames.size()][];
+        for (int from = 0; from < frames.size(); from += batchSize) {
+            int to = Math.min(frames.size(), from + batchSize);
+            List<float[]> chw = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                chw.add(frames.get(i).chw());
+            }
+            float[][] got = model.encodePreprocessed(chw, true);
+            System.arraycopy(got, 0, out, from, got.length);
+        }
+        return out;
     }
 
     /** Ranks a sample whose frames are already embedded (e.g. from an index): one row per frame. */

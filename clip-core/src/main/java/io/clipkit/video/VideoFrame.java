@@ -21,6 +21,30 @@ public record VideoFrame(Duration time, boolean sceneChange, float[] chw) {
         return timecode(time);
     }
 
+    /**
+     * A frame's key as results and the embedding index hold it ({@code <path>#t=<seconds>}) in the
+     * form search hits print: {@code <path> @ hh:mm:ss.s}. Any other path is returned unchanged.
+     *
+     * <pre>{@code
+     * VideoFrame.display("/photos/clip.mp4#t=72.000"); // "/photos/clip.mp4 @ 00:01:12.0"
+     * }</pre>
+     */
+    public static String display(String key) {
+        int at = key.lastIndexOf("#t=");
+        if (at < 0) {
+            return key;
+        }
+        try {
+            double seconds = Double.parseDouble(key.substring(at + 3));
+            if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+                return key;
+            }
+            return key.substring(0, at) + " @ " + timecode(Duration.ofMillis(Math.round(seconds * 1000)));
+        } catch (NumberFormatException e) {
+            return key; // a file name that merely contains "#t="
+        }
+    }
+
     /** {@code hh:mm:ss.s} of a duration. */
     public static String timecode(Duration d) {
         long ms = d.toMillis();

@@ -38,6 +38,19 @@ public interface VideoSampler {
         return Holder.FOUND;
     }
 
+    /** How many first bytes {@link #looksLikeVideo(byte[], int)} wants (an MPEG-TS needs two packets' sync bytes). */
+    int HEAD = 256;
+
+    /** Whether the file's first bytes look like a video container (content, not the name, decides). */
+    static boolean looksLikeVideo(Path file) throws IOException {
+        byte[] head = new byte[HEAD];
+        int n;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        return looksLikeVideo(head, n);
+    }
+
     /** Whether the first bytes of a file look like a video container (MP4/MOV, Matroska/WebM, AVI, MPEG-PS/TS, FLV, ASF). */
     static boolean looksLikeVideo(byte[] head, int n) {
         if (n >= 12 && head[4] == 'f' && head[5] == 't' && head[6] == 'y' && head[7] == 'p') {

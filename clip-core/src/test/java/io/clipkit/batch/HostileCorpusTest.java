@@ -202,6 +202,33 @@ class HostileCorpusTest {
         assertEquals(30, records.size(), records.keySet().toString());
     }
 
+    @Test
+    void theInMemoryDecodeStageGivesTagsOutcomeForEveryFile() throws IOException {
+        // What a Spark job or an upload handler runs on bytes: the same reason for each bad file,
+        // the same model input (bit for bit) for each good one.
+        io.clipkit.ImagePreprocessor pre = model.preprocessor();
+        int compared = 0;
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                JsonNode r = records.get(f.getFileName().toString());
+                if (r == null || f.getParent().getFileName().toString().equals("x.jpg")) {
+                    continue; // under the folder named like an image, or the latin-1 name: covered above
+                }
+                byte[] bytes = Files.readAllBytes(f);
+                if (r.get("status").asText().equals("error")) {
+                    io.clipkit.ImageDecodeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                            io.clipkit.ImageDecodeException.class, () -> ByteTriage.preprocess(pre, bytes, f.toString()), f.toString());
+                    assertEquals(r.get("error").asText(), e.reason(), f.toString());
+                } else {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(pre.preprocess(f), ByteTriage.preprocess(pre, bytes, f.toString()),
+                            f.toString());
+                }
+                compared++;
+            }
+        }
+        assertTrue(compared >= 25, "compared " + compared);
+    }
+
     // ---------------------------------------------------------------- generators
 
     static BufferedImage gradient(int w, int h) {
