@@ -89,9 +89,10 @@ public final class EmbeddingIndex implements AutoCloseable {
      * @param indexed paths in the index afterwards
      * @param failures the failed files with their reasons, in discovery order
      * @param elapsed wall time of the update
+     * @param graphBuilt whether the approximate search graph was (re)built
      */
     public record UpdateSummary(long embedded, long unchanged, long failed, long removed, long indexed,
-            java.util.List<TagResult> failures, java.time.Duration elapsed) {
+            java.util.List<TagResult> failures, java.time.Duration elapsed, boolean graphBuilt) {
         public UpdateSummary {
             failures = java.util.List.copyOf(failures);
         }
@@ -209,6 +210,71 @@ public final class EmbeddingIndex implements AutoCloseable {
         return new Updater(this, model);
     }
 
+    private io.clipkit.search.ExactScorer scorer;
+    private long scorerGeneration = Long.MIN_VALUE;
+    private io.clipkit.search.Hnsw graph;
+    private long graphGeneration = Long.MIN_VALUE;
+
+    /**
+     * The half-precision copy exact search scans, loaded on first use and again after the index
+     * changed (its generation moved). One copy per open index, shared by all searches.
+     */
+    synchronized io.clipkit.search.ExactScorer exactScorer() throws IOException {
+        long g = generation();
+        // g < 0 (a file from before change tracking, opened read-only): it cannot be told apart from
+        // a changed one, so the copy is kept for the life of this handle.
+        if (scorer == null || g != scorerGeneration) {
+            io.clipkit.search.ExactScorer.Builder b = new io.clipkit.search.ExactScorer.Builder(key.dim());
+            cache.scan((path, size, mtime, hash, vector) -> b.add(path, vector));
+            scorer = b.build();
+            scorerGeneration = g;
+        }
+        return scorer;
+    }
+
+    /** The current approximate graph, or null if none was built for this state of the index. */
+    synchronized io.clipkit.search.Hnsw graph() throws IOException {
+        long g = generation();
+        if (graph != null && g == graphGeneration) {
+            return graph;
+        }
+        if (graph != null) {
+            graph.close();
+            graph = null;
+        }
+        graph = io.clipkit.search.Hnsw.openIfCurrent(io.clipkit.search.Hnsw.folderOf(file()), g, graphKey());
+        graphGeneration = g;
+        return graph;
+    }
+
+    /**
+     * Builds the approximate graph for the index as it is now, unless a current one exists.
+     *
+     * @return true if it was (re)built
+     */
+    public synchronized boolean buildApproximate() throws IOException {
+        long g = generation();
+        if (g < 0) {
+            throw new IOException("embedding index " + file() + " does not track changes (made by an older version, opened"
+                    + " read-only): open it for writing once");
+        }
+        java.nio.file.Path folder = io.clipkit.search.Hnsw.folderOf(file());
+        if (io.clipkit.search.Hnsw.isCurrent(folder, g, graphKey())) {
+            return false;
+        }
+        if (graph != null) {
+            graph.close();
+            graph = null;
+        }
+        io.clipkit.search.Hnsw.build(folder, g, graphKey(),
+                c -> cache.scan((path, size, mtime, hash, vector) -> c.accept(path, vector)), 512);
+        return true;
+    }
+
+    private String graphKey() {
+        return key.checkpointSha256() + "|" + key.dim() + "|" + key.preprocessing();
+    }
+
     /** Changes whenever a path is added, replaced or removed; -1 if the file does not track it. */
     long generation() throws IOException {
         return cache.generation();
@@ -224,7 +290,12 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (graph != null) {
+            graph.close();
+            graph = null;
+        }
+        scorer = null;
         cache.close();
     }
 
@@ -245,6 +316,8 @@ public final class EmbeddingIndex implements AutoCloseable {
         private final java.util.List<String> includes = new java.util.ArrayList<>();
         private final java.util.List<String> excludes = new java.util.ArrayList<>();
         private TagListener listener = new TagListener() {};
+        private long approximateAbove = Search.DEFAULT_APPROXIMATE_ABOVE;
+        private java.time.Duration decodeTimeout = java.time.Duration.ofMinutes(5);
 
         private Updater(EmbeddingIndex index, ClipModel model) {
             this.index = index;
@@ -290,6 +363,15 @@ public final class EmbeddingIndex implements AutoCloseable {
             return this;
         }
 
+        /** How long one file may take to decode before it is counted as failed (default 5 minutes). */
+        public Updater decodeTimeout(java.time.Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("decode timeout must be positive, got " + timeout);
+            }
+            this.decodeTimeout = timeout;
+            return this;
+        }
+
         /** Only files matching this glob (see {@link Tagger.Builder#include}). */
         public Updater include(String glob) {
             includes.add(glob);
@@ -309,14 +391,35 @@ public final class EmbeddingIndex implements AutoCloseable {
         }
 
         /**
+         * From this many indexed images on, the update also (re)builds the approximate search graph
+         * (default {@link Search#DEFAULT_APPROXIMATE_ABOVE}); use the same value when searching.
+         */
+        public Updater approximateAbove(long size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("approximate-above size must be >= 1, got " + size);
+            }
+            this.approximateAbove = size;
+            return this;
+        }
+
+        /**
          * Embeds what is new or changed under the inputs and drops what vanished.
          *
          * @throws IllegalArgumentException if an input does not exist
          * @throws IOException if the index cannot be written
          */
         public UpdateSummary update(java.util.List<Path> inputs) throws IOException {
-            return new IndexUpdate(index, model, preprocessor, recursive, keepMissing, batchSize, threads,
-                    java.util.List.copyOf(includes), java.util.List.copyOf(excludes), listener).run(inputs);
+            if (preprocessor == null && !Key.of(model).preprocessing().equals(index.key.preprocessing())) {
+                throw new IllegalArgumentException("index " + index.file() + " was made with preprocessing "
+                        + index.key.preprocessing() + ": give the matching preprocessor(...)");
+            }
+            UpdateSummary s = new IndexUpdate(index, model, preprocessor, recursive, keepMissing, batchSize, threads,
+                    java.util.List.copyOf(includes), java.util.List.copyOf(excludes), decodeTimeout, listener).run(inputs);
+            if (s.indexed() < approximateAbove || !index.buildApproximate()) {
+                return s;
+            }
+            return new UpdateSummary(s.embedded(), s.unchanged(), s.failed(), s.removed(), s.indexed(), s.failures(),
+                    s.elapsed(), true);
         }
     }
 }

@@ -15,12 +15,16 @@ import java.util.Set;
  * triage by path/size/mtime then SHA-256, bounded decoding, batched encoding, the index sink), so
  * {@code clip index} and {@code clip tag} fill the same entries the same way and a broken file is
  * handled identically. Tagging needs labels, so the run ranks against one placeholder label and
- * drops the ranking: one text embedding for the whole run, no per-image cost worth naming.
+ * drops the ranking; the pipeline gets an {@link ImageOnlyModel}, so no text is ever encoded. (When
+ * the staged pipeline has an embed-only sink, this becomes a direct call.)
  * Afterwards the entries under the inputs that this run did not embed or find are removed.
  */
 final class IndexUpdate {
-    /** Ranked against and thrown away; see the class comment. */
-    private static final String PLACEHOLDER_LABEL = "a photo";
+    /**
+     * Ranked against and thrown away; see the class comment. A string no one labels with, since the
+     * JVM-wide label-embedding cache keys entries by checkpoint and label.
+     */
+    private static final String PLACEHOLDER_LABEL = "\u0001clipkit index: no label";
 
     private final EmbeddingIndex index;
     private final ClipModel model;
@@ -31,11 +35,12 @@ final class IndexUpdate {
     private final int threads;
     private final List<String> includes;
     private final List<String> excludes;
+    private final Duration decodeTimeout;
     private final TagListener listener;
 
     IndexUpdate(EmbeddingIndex index, ClipModel model, ImagePreprocessor preprocessor, boolean recursive,
             boolean keepMissing, int batchSize, int threads, List<String> includes, List<String> excludes,
-            TagListener listener) {
+            Duration decodeTimeout, TagListener listener) {
         this.index = index;
         this.model = model;
         this.preprocessor = preprocessor != null ? preprocessor : model.preprocessor();
@@ -45,6 +50,7 @@ final class IndexUpdate {
         this.threads = threads;
         this.includes = includes;
         this.excludes = excludes;
+        this.decodeTimeout = decodeTimeout;
         this.listener = listener;
     }
 
@@ -53,9 +59,9 @@ final class IndexUpdate {
             throw new IllegalArgumentException("no input files or folders given");
         }
         long t0 = System.nanoTime();
-        Tagger.Builder b = Tagger.builder(model).preprocessor(preprocessor, index.key().preprocessing())
+        Tagger.Builder b = Tagger.builder(new ImageOnlyModel(model)).preprocessor(preprocessor, index.key().preprocessing())
                 .labels(List.of(PLACEHOLDER_LABEL)).templates(List.of("{}")).topK(1).recursive(recursive)
-                .batchSize(batchSize).threads(threads).index(index.file());
+                .batchSize(batchSize).threads(threads).decodeTimeout(decodeTimeout).index(index.file());
         includes.forEach(b::include);
         excludes.forEach(b::exclude);
         Set<String> present = new HashSet<>();
@@ -89,7 +95,7 @@ final class IndexUpdate {
         });
         long removed = prune(inputs, present);
         return new EmbeddingIndex.UpdateSummary(s.encoded(), s.cacheHits(), s.failed(), removed, index.size(),
-                failures, Duration.ofNanos(System.nanoTime() - t0));
+                failures, Duration.ofNanos(System.nanoTime() - t0), false);
     }
 
     /**

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             EmbedCommand.class,
             ClassifyCommand.class,
             TagCommand.class,
+            IndexCommand.class, SearchCommand.class,
             ServeCommand.class,
             ModelsCommand.class,
             TrainCommand.class,
