@@ -125,8 +125,9 @@ public final class Search {
         io.clipkit.search.ContactSheet.write(out, Objects.requireNonNull(title, "title"), cards, thumbs::crop);
     }
 
+    /** Whether the indexed file is still there; a video frame ({@code clip.mp4#t=12.500}) asks for its video. */
     private static boolean present(String path) {
-        return Files.exists(Path.of(path));
+        return Files.exists(Path.of(io.clipkit.video.VideoFrame.source(path)));
     }
 
     /** Builds a query; each setter checks its value at once. Not thread-safe; the Search it builds is. */

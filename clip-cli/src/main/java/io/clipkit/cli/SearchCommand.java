@@ -149,7 +149,11 @@ final class SearchCommand implements Callable<Integer> {
             ObjectMapper mapper = new ObjectMapper();
             for (SearchHit h : hits) {
                 ObjectNode o = mapper.createObjectNode();
-                o.put("path", h.path().toString());
+                String key = h.path().toString();
+                o.put("path", io.clipkit.video.VideoFrame.source(key));
+                if (!key.equals(io.clipkit.video.VideoFrame.source(key))) {
+                    o.put("time", Double.parseDouble(key.substring(key.lastIndexOf("#t=") + 3))); // a video frame
+                }
                 o.put("score", h.score());
                 out.println(mapper.writeValueAsString(o));
             }
@@ -158,7 +162,8 @@ final class SearchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%4s  %7s  %s%n", "rank", "score", "path");
             }
             for (SearchHit h : hits) {
-                out.printf(Locale.ROOT, "%4d  %7.4f  %s%n", h.rank(), h.score(), h.path());
+                out.printf(Locale.ROOT, "%4d  %7.4f  %s%n", h.rank(), h.score(),
+                        io.clipkit.video.VideoFrame.display(h.path().toString())); // a frame: clip.mp4 @ 00:01:12.0
             }
         }
         out.flush();

@@ -21,6 +21,11 @@ public record VideoFrame(Duration time, boolean sceneChange, float[] chw) {
         return timecode(time);
     }
 
+    /** The file a key names: the video of a frame key {@code <path>#t=<seconds>}, else the key itself. */
+    public static String source(String key) {
+        return display(key).equals(key) ? key : key.substring(0, key.lastIndexOf("#t="));
+    }
+
     /**
      * A frame's key as results and the embedding index hold it ({@code <path>#t=<seconds>}) in the
      * form search hits print: {@code <path> @ hh:mm:ss.s}. Any other path is returned unchanged.

@@ -21,4 +21,11 @@ class VideoFrameTest {
         assertEquals("00:00:02.0", VideoFrame.timecode(Duration.ofSeconds(2)));
         assertEquals("10:02:03.4", VideoFrame.timecode(Duration.ofMillis(36_123_456)));
     }
+
+    @org.junit.jupiter.api.Test
+    void sourceNamesTheVideoOfAFrameKey() {
+        org.junit.jupiter.api.Assertions.assertEquals("/p/clip.mp4", VideoFrame.source("/p/clip.mp4#t=72.000"));
+        org.junit.jupiter.api.Assertions.assertEquals("/p/a#t=x.jpg", VideoFrame.source("/p/a#t=x.jpg"), "not a frame key");
+        org.junit.jupiter.api.Assertions.assertEquals("/p/photo.jpg", VideoFrame.source("/p/photo.jpg"));
+    }
 }
