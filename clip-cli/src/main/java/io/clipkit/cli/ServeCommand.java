@@ -38,7 +38,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "TCP port (0: any free one). Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--index", paramLabel = "FILE", description = "An embedding index (from 'clip tag') to search with /v1/search: not in this build yet.")
+    @Option(names = "--index", paramLabel = "FILE", description = "An embedding index (from 'clip index' or 'clip tag', same model) for /v1/search and the page's search box.")
     Path index;
 
     /** The token: on the command line (visible in ps) or read from a file. */
@@ -76,9 +76,6 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBodyMb < 1 || maxBodyMb > 2000) {
             throw new IllegalArgumentException("--max-body-mb must be in 1..2000, got " + maxBodyMb);
         }
-        if (index != null) {
-            throw new IllegalArgumentException("--index: search is not available in this build yet");
-        }
         ClipServer.Builder server;
         try {
             decode.check();
@@ -94,7 +91,12 @@ final class ServeCommand implements Callable<Integer> {
         // One forward pass per server batch.
         b.batchSize(Math.max(maxBatch, modelOptions.batchSize()));
         io.clipkit.model.ModelLoader.startNativesInBackground();
-        try (ClipModel model = b.load(); ClipServer s = server.model(model).start()) {
+        try (ClipModel model = b.load();
+             // Opened read-only as it is (never created): made by 'clip index' or 'clip tag' with this model.
+             io.clipkit.EmbeddingIndex ix = index == null ? null
+                     : io.clipkit.EmbeddingIndex.openExisting(index, io.clipkit.EmbeddingIndex.Key.of(model.info(),
+                             io.clipkit.EmbeddingIndex.Key.preprocessing(model.info().imageResolution(), decode.exifRotate())));
+             ClipServer s = (ix == null ? server : server.index(ix)).model(model).start()) {
             Runnable stop = () -> new Thread(s::close, "clip-serve-stop").start();
             if (!onSignals(stop)) {
                 // Without signal handling the JVM still runs shutdown hooks: drain there (exit code 143).

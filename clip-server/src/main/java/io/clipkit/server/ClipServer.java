@@ -36,7 +36,7 @@ public final class ClipServer implements AutoCloseable {
     /** Everything a running server was built with (checked by the builder). */
     record Config(ClipModel model, String host, int port, String token, int maxBatch, Duration maxWait,
             long maxBodyBytes, long maxPixels, boolean exifRotate, Duration decodeTimeout, int decodeThreads,
-            Duration encodeTimeout, Duration drainTimeout, boolean fast) {}
+            Duration encodeTimeout, Duration drainTimeout, boolean fast, io.clipkit.EmbeddingIndex index) {}
 
     private final Config config;
     private final Server jetty;
@@ -69,7 +69,7 @@ public final class ClipServer implements AutoCloseable {
                 ? model.preprocessor()
                 : ImagePreprocessor.builder().spec(model.info().spec().image()).exifRotate(c.exifRotate())
                         .maxPixels(c.maxPixels()).fast(c.fast()).build(); // the model's own spec (size, mean/std), other limits
-        Api api = new Api(c, pre, images, texts, decoders, metrics, new Web(), new SearchRoutes());
+        Api api = new Api(c, pre, images, texts, decoders, metrics, new Web(), new SearchRoutes(c.index(), model));
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
         pool.setName("clip-http");
@@ -159,6 +159,7 @@ public final class ClipServer implements AutoCloseable {
         private long maxPixels = ImagePreprocessor.DEFAULT_MAX_PIXELS;
         private boolean exifRotate = true;
         private boolean fast;
+        private io.clipkit.EmbeddingIndex index;
         private Duration decodeTimeout = Duration.ofSeconds(10);
         private int decodeThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration encodeTimeout = Duration.ofSeconds(120);
@@ -235,6 +236,16 @@ public final class ClipServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The embedding index {@code /v1/search} answers from (made by {@code clip index} or
+         * {@code clip tag} with the same model; the caller opens and closes it). Default none:
+         * the search routes answer 404 saying so.
+         */
+        public Builder index(io.clipkit.EmbeddingIndex index) {
+            this.index = java.util.Objects.requireNonNull(index, "index");
+            return this;
+        }
+
         /** Decode JPEG uploads reduced ({@link ImagePreprocessor.Builder#fast}); default false (bit-exact). */
         public Builder fast(boolean fast) {
             this.fast = fast;
@@ -293,7 +304,7 @@ public final class ClipServer implements AutoCloseable {
                 throw new IllegalArgumentException("no model given");
             }
             return new ClipServer(new Config(model, host, port, token, maxBatch, maxWait, maxBodyBytes, maxPixels,
-                    exifRotate, decodeTimeout, decodeThreads, encodeTimeout, drainTimeout, fast));
+                    exifRotate, decodeTimeout, decodeThreads, encodeTimeout, drainTimeout, fast, index));
         }
     }
 }
