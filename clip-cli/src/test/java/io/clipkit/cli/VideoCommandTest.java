@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipkit.testing.StillsModel;
 import io.clipkit.testing.TestFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;

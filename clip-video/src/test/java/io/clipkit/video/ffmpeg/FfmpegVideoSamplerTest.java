@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipkit.ClipModel;
 import io.clipkit.ImageDecodeException;
 import io.clipkit.ZeroShotClassifier;
+import io.clipkit.testing.StillsModel;
 import io.clipkit.testing.TestFiles;
 import io.clipkit.video.VideoClassification;
 import io.clipkit.video.VideoClassifier;
@@ -98,8 +99,9 @@ class FfmpegVideoSamplerTest {
         VideoOptions opts = VideoOptions.builder().every(Duration.ofMillis(500)).build();
         VideoSample s = sampler.sample(TestFiles.fixture("video/three_stills.mkv"), model.preprocessor(), opts);
         float[][] emb = model.encodePreprocessed(s.frames().stream().map(VideoFrame::chw).toList(), true);
-        ZeroShotClassifier c = StillsClassifier.forStills(model,
-                new float[][] {expectedEmbedding(0), expectedEmbedding(1), expectedEmbedding(2)});
+        // Not closed: it would close the shared model (closed after all tests).
+        ZeroShotClassifier c = ZeroShotClassifier.builder().model(StillsModel.wrap(model))
+                .labels("still0", "still1", "still2").templates(List.of("{}")).build();
         VideoClassification r = new VideoClassifier(model, c, sampler, opts).rank(s, emb);
         assertEquals(3, r.segments().size(), r.segments().toString());
         for (int i = 0; i < 3; i++) {

@@ -1,4 +1,4 @@
-package io.clipkit.cli;
+package io.clipkit.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,31 +6,37 @@ import io.clipkit.ClipModel;
 import io.clipkit.ClipTokenizer;
 import io.clipkit.ImagePreprocessor;
 import io.clipkit.ModelInfo;
-import io.clipkit.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Test model for the video commands. The fixture model (random weights) encodes the frames for
- * real; the labels {@code still0..2} get the reference embeddings of the three stills of
- * models/fixtures/video as their text embeddings, so a frame ranks the label of the still it shows.
+ * Test model for videos (clip-video's sampler tests, the CLI's video commands). The fixture model
+ * (random weights) encodes the frames for real; the labels {@code still0..2} get the reference
+ * embeddings of the three stills of models/fixtures/video as their text embeddings, so a frame ranks
+ * the label of the still it shows.
  */
-final class StillsModel implements ClipModel {
+public final class StillsModel implements ClipModel {
     private final ClipModel real;
     private final float[][] stills;
     /** Frames or images encoded, to show what a re-run had to decode. */
-    final AtomicLong encoded = new AtomicLong();
+    public final AtomicLong encoded = new AtomicLong();
 
     private StillsModel(ClipModel real, float[][] stills) {
         this.real = real;
         this.stills = stills;
     }
 
-    static StillsModel load() throws IOException {
+    /** The fixture model of models/fixtures/video/expected.json, loaded, with the stills' labels. */
+    public static StillsModel load() throws IOException {
         JsonNode expected = new ObjectMapper().readTree(TestFiles.fixture("video/expected.json").toFile());
-        ClipModel real = ClipModel.builder().path(TestFiles.fixture("models/" + expected.get("model").asText())).load();
+        return wrap(ClipModel.builder().path(TestFiles.fixture("models/" + expected.get("model").asText())).load());
+    }
+
+    /** {@code real} (that fixture model, already loaded) with the stills' labels; closing it closes {@code real}. */
+    public static StillsModel wrap(ClipModel real) throws IOException {
+        JsonNode expected = new ObjectMapper().readTree(TestFiles.fixture("video/expected.json").toFile());
         float[][] stills = new float[3][];
         for (int s = 0; s < 3; s++) {
             JsonNode row = expected.get("embeddings").get(s);
