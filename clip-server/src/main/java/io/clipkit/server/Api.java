@@ -154,6 +154,9 @@ final class Api extends Handler.Abstract {
             status = response.getStatus();
         } catch (HttpError err) {
             status = err.status;
+            if (status == 401 || status == 404 || status == 405) {
+                discardUnreadBody(x);
+            }
             error(x, err.status, err.getMessage());
         } catch (Exception | Error ex) {
             // Our failure, not the caller's: answer 500 and stay up.
@@ -163,6 +166,27 @@ final class Api extends Handler.Abstract {
         }
         metrics.request(routeName, status, System.nanoTime() - start);
         return true;
+    }
+
+    /**
+     * A request refused before its body was read (no token, no such path, wrong method): a small
+     * body is read and dropped, so a client still sending it gets the answer on a clean connection
+     * (otherwise it may see the connection reset instead of the 401); a large one closes it.
+     */
+    private void discardUnreadBody(Exchange x) {
+        long declared = x.request.getLength();
+        if (declared == 0) {
+            return;
+        }
+        if (declared < 0 || declared > (1 << 20)) {
+            x.response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            return;
+        }
+        try (InputStream in = Content.Source.asInputStream(x.request)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            x.response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
     }
 
     private boolean authorized(Request request) {
