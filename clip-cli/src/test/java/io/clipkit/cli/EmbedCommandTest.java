@@ -63,8 +63,8 @@ class EmbedCommandTest {
             System.arraycopy(i == 0 ? wantImage : wantText.data(), (i == 0 ? 0 : i - 1) * d, want, 0, d);
             assertEquals(i == 0 ? "image" : "text", o.get("type").asText());
             assertEquals(i == 0 ? img.toString() : prompts.get(i - 1), o.get("input").asText());
-            assertEquals(1.0, norm(e), 1e-5, "L2-normalized");
-            assertTrue(cosine(e, want) >= 0.99999, "cosine " + cosine(e, want));
+            assertEquals(1.0, io.clipkit.util.Vectors.norm(e), 1e-5, "L2-normalized");
+            assertTrue(io.clipkit.util.Vectors.cosine(e, want) >= 0.99999, "cosine " + io.clipkit.util.Vectors.cosine(e, want));
         }
     }
 
@@ -81,7 +81,7 @@ class EmbedCommandTest {
         }
         float[] w = new float[e.length];
         System.arraycopy(want.data(), 0, w, 0, e.length);
-        assertEquals(norm(w), norm(e), 1e-4 * norm(w));
+        assertEquals(io.clipkit.util.Vectors.norm(w), io.clipkit.util.Vectors.norm(e), 1e-4 * io.clipkit.util.Vectors.norm(w));
     }
 
     @Test
@@ -138,22 +138,6 @@ class EmbedCommandTest {
         Run r = run("embed", "--model", model.toString(), "--vocab", dir.resolve("nope.txt.gz").toString(), "--text", "x");
         assertEquals(ClipCommand.EXIT_MODEL, r.code());
         assertTrue(r.err().contains("nope.txt.gz"), r.err());
-    }
-
-    static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        return Math.sqrt(s);
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double d = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += (double) a[i] * b[i];
-        }
-        return d / (norm(a) * norm(b));
     }
 
     static List<String> list(String... s) {

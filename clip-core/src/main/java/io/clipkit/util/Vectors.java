@@ -55,4 +55,16 @@ public final class Vectors {
         }
         return out;
     }
+
+    /** Cosine similarity of two vectors of the same length, accumulated in double precision. */
+    public static double cosine(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("vectors of different lengths: " + a.length + " and " + b.length);
+        }
+        double ab = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+        }
+        return ab / (norm(a) * norm(b));
+    }
 }

@@ -125,7 +125,7 @@ class ClipServerTest {
             for (Http.Answer a : List.of(raw, form)) {
                 float[] got = Http.floats(a.json().get("embedding"));
                 assertEquals(want.length, got.length);
-                worst = Math.min(worst, Http.cosine(want, got));
+                worst = Math.min(worst, io.clipkit.util.Vectors.cosine(want, got));
             }
         }
         System.out.printf("embed/image vs library: worst cosine %.9f%n", worst);
@@ -141,7 +141,7 @@ class ClipServerTest {
         JsonNode got = a.json().get("embeddings");
         assertEquals(texts.size(), got.size());
         for (int i = 0; i < texts.size(); i++) {
-            double c = Http.cosine(want[i], Http.floats(got.get(i)));
+            double c = io.clipkit.util.Vectors.cosine(want[i], Http.floats(got.get(i)));
             assertTrue(c >= 0.99999, texts.get(i) + ": cosine " + c);
         }
     }
@@ -212,7 +212,7 @@ class ClipServerTest {
                 fs.add(pool.submit(() -> {
                     Http.Answer a = http.post("/v1/embed/image", null, Files.readAllBytes(image(name)));
                     assertEquals(200, a.status(), a.text());
-                    return Http.cosine(libraryEmbedding(image(name)), Http.floats(a.json().get("embedding")));
+                    return io.clipkit.util.Vectors.cosine(libraryEmbedding(image(name)), Http.floats(a.json().get("embedding")));
                 }));
             }
             // Texts from concurrent requests share the text encoder's batches; each gets its own rows back.
@@ -224,7 +224,7 @@ class ClipServerTest {
                     float[][] want = model.encodeTexts(texts);
                     double worst = 1;
                     for (int t = 0; t < texts.size(); t++) {
-                        worst = Math.min(worst, Http.cosine(want[t], Http.floats(a.json().get("embeddings").get(t))));
+                        worst = Math.min(worst, io.clipkit.util.Vectors.cosine(want[t], Http.floats(a.json().get("embeddings").get(t))));
                     }
                     return worst;
                 }));

@@ -61,18 +61,6 @@ class FfmpegVideoSamplerTest {
         return v;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"three_stills.mkv", "three_stills.mp4", "rotated.mp4"})
     void framesMatchTheReferenceEmbeddingOfTheirStill(String file) throws IOException {
@@ -87,7 +75,7 @@ class FfmpegVideoSamplerTest {
         double worst = 1;
         for (int i = 0; i < emb.length; i++) {
             int still = (int) Math.min(2, Math.floor(times.get(i) / 2.0));
-            double c = cosine(emb[i], expectedEmbedding(still));
+            double c = io.clipkit.util.Vectors.cosine(emb[i], expectedEmbedding(still));
             worst = Math.min(worst, c);
             assertTrue(c >= 0.999, file + " frame at " + times.get(i) + " s: cosine " + c + " to still " + still);
         }
