@@ -111,8 +111,16 @@ public interface ClipModel extends AutoCloseable {
         io.clipkit.registry.ModelRegistry registry;
         io.clipkit.registry.Downloader downloader;
         Loader loader = io.clipkit.model.ModelLoader::load;
+        java.util.function.Supplier<io.clipkit.model.CpuFeatures> cpu = io.clipkit.model.CpuFeatures::detect;
 
         Builder() {}
+
+        /** The CPU's features the dtype decision reads (a seam for tests: another machine's flags). */
+        Builder cpuFeatures(io.clipkit.model.CpuFeatures features) {
+            java.util.Objects.requireNonNull(features, "features");
+            this.cpu = () -> features;
+            return this;
+        }
 
         /**
          * What reads the resolved checkpoint with the final settings; the default reads it into
@@ -180,7 +188,11 @@ public interface ClipModel extends AutoCloseable {
             return this;
         }
 
-        /** Compute type (default fp32). */
+        /**
+         * Compute type (default fp32). {@link DType#BF16} on CPU computes the encoders' matrix products
+         * in bf16 through oneDNN (AVX512-BF16 or AMX); on a CPU without those instructions it falls back
+         * to fp32 with a {@link #notices notice}.
+         */
         public Builder dtype(DType dtype) {
             this.dtype = java.util.Objects.requireNonNull(dtype, "dtype");
             return this;
@@ -279,7 +291,8 @@ public interface ClipModel extends AutoCloseable {
             }
             ModelOptions.Builder o = ModelOptions.builder()
                     .name(name.isEmpty() ? resolvedName : name)
-                    .device(device).dtype(dtype).threads(threads).batchSize(batchSize)
+                    .device(device).dtype(io.clipkit.model.ModelLoader.effectiveDType(dtype, device, cpu.get(), notices))
+                    .threads(threads).batchSize(batchSize)
                     .activation(activation != null ? activation
                             : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));
             if (vocab != null) {

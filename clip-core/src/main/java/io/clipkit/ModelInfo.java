@@ -33,6 +33,9 @@ import java.util.List;
  * @param spec the model family's tokenizer, image preprocessing and scoring
  * @param vocabularySha256 SHA-256 of the vocabulary file the tokenizer reads (CLIP's bundled one unless
  *     the model folder or the caller gives another)
+ * @param kernel which kernels compute the encoders' matrix products: {@code openblas:CORE} (fp32 on
+ *     CPU, OpenBLAS's core for this CPU), {@code onednn:IMPL} (bf16 on CPU, oneDNN's matmul
+ *     implementation, e.g. {@code onednn:brg_matmul:avx10_1_512_amx}) or {@code libtorch}
  */
 public record ModelInfo(
         String name,
@@ -55,10 +58,22 @@ public record ModelInfo(
         String device,
         DType dtype,
         ModelSpec spec,
-        String vocabularySha256) {
+        String vocabularySha256,
+        String kernel) {
     public ModelInfo {
         visionBlocks = List.copyOf(visionBlocks);
         java.util.Objects.requireNonNull(spec, "spec");
         java.util.Objects.requireNonNull(vocabularySha256, "vocabularySha256");
+        java.util.Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /** Without a kernel name (stand-in models): {@code libtorch}. */
+    public ModelInfo(String name, String architecture, int embedDim, int imageResolution, int visionWidth,
+            int visionLayers, List<Integer> visionBlocks, int visionHeads, int patchSize, int textWidth, int textLayers,
+            int textHeads, int contextLength, int vocabSize, Activation activation, String format, String checkpointSha256,
+            String device, DType dtype, ModelSpec spec, String vocabularySha256) {
+        this(name, architecture, embedDim, imageResolution, visionWidth, visionLayers, visionBlocks, visionHeads, patchSize,
+                textWidth, textLayers, textHeads, contextLength, vocabSize, activation, format, checkpointSha256, device,
+                dtype, spec, vocabularySha256, "libtorch");
     }
 }

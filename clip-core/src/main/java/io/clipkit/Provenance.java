@@ -21,6 +21,7 @@ import java.util.Properties;
  * @param activation the MLP activation the model ran with
  * @param dtype the compute type
  * @param device device the model ran on
+ * @param kernel the kernels of the encoders' matrix products ({@link ModelInfo#kernel()})
  * @param preprocessing the image preprocessing spec ({@link ModelSpec.Image#describe()})
  * @param vocabularySha256 SHA-256 of the tokenizer's vocabulary file
  * @param clipkitVersion the clipkit version that produced the result
@@ -28,7 +29,7 @@ import java.util.Properties;
  * @param scoring how cosines became scores (softmax or sigmoid, scale and bias)
  */
 public record Provenance(String model, String checkpointSha256, Activation activation, DType dtype, String device,
-        String preprocessing, String vocabularySha256, String clipkitVersion, List<String> templates,
+        String kernel, String preprocessing, String vocabularySha256, String clipkitVersion, List<String> templates,
         ModelSpec.Scoring scoring) {
     private static final String VERSION = readVersion();
 
@@ -38,6 +39,7 @@ public record Provenance(String model, String checkpointSha256, Activation activ
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(preprocessing, "preprocessing");
         Objects.requireNonNull(vocabularySha256, "vocabularySha256");
         Objects.requireNonNull(clipkitVersion, "clipkitVersion");
@@ -47,7 +49,7 @@ public record Provenance(String model, String checkpointSha256, Activation activ
 
     /** The provenance of results of {@code info}'s model with these prompt templates. */
     public static Provenance of(ModelInfo info, List<String> templates) {
-        return new Provenance(info.name(), info.checkpointSha256(), info.activation(), info.dtype(), info.device(),
+        return new Provenance(info.name(), info.checkpointSha256(), info.activation(), info.dtype(), info.device(), info.kernel(),
                 info.spec().image().describe(), info.vocabularySha256(), currentVersion(), templates, info.spec().scoring());
     }
 

@@ -51,8 +51,9 @@ public final class ModelOptionsMixin {
             description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", converter = DTypeConverter.class,
-            description = "Compute type: fp32 or fp16. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32", converter = DTypeConverter.class,
+            description = "Compute type: fp32, fp16 or bf16 (CPU: matrix products in bf16 through oneDNN; needs "
+                    + "AVX512-BF16 or AMX, else fp32 with a notice). Default: ${DEFAULT-VALUE}.")
     DType dtype;
 
     @Option(names = "--encoder-threads", paramLabel = "N", defaultValue = "0",
@@ -69,12 +70,7 @@ public final class ModelOptionsMixin {
     static final class DTypeConverter implements picocli.CommandLine.ITypeConverter<DType> {
         @Override
         public DType convert(String value) {
-            DType d = DType.parse(value);
-            if (d == DType.BF16) {
-                // DJL 0.36's PyTorch bindings abort the process on bf16 arrays: refuse it before loading.
-                throw new picocli.CommandLine.TypeConversionException("bf16 is not supported by the encoders yet: use fp32 or fp16");
-            }
-            return d;
+            return DType.parse(value);
         }
     }
 

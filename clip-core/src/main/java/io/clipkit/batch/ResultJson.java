@@ -88,6 +88,7 @@ public final class ResultJson {
         o.put("activation", p.activation().cliName());
         o.put("dtype", p.dtype().name().toLowerCase(java.util.Locale.ROOT));
         o.put("device", p.device());
+        o.put("kernel", p.kernel());
         o.put("preprocessing", p.preprocessing());
         o.put("vocabulary_sha256", p.vocabularySha256());
         o.put("clipkit_version", p.clipkitVersion());

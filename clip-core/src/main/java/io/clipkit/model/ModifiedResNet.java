@@ -16,14 +16,10 @@ final class ModifiedResNet implements ImageEncoder {
     private final ConvBn[] stem = new ConvBn[3];
     private final List<Bottleneck> blocks = new ArrayList<>();
     private final NDArray attnPos;
-    private final NDArray qW;
-    private final NDArray qB;
-    private final NDArray kW;
-    private final NDArray kB;
-    private final NDArray vW;
-    private final NDArray vB;
-    private final NDArray cW;
-    private final NDArray cB;
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
+    private final Linear cProj;
     private final int heads;
 
     ModifiedResNet(Weights w, ModelConfig c) {
@@ -47,14 +43,10 @@ final class ModifiedResNet implements ImageEncoder {
             throw new ClipException("ResNet width " + width + " gives " + heads + " attention-pool heads, which do not divide " + embed);
         }
         attnPos = w.get("visual.attnpool.positional_embedding", (long) side * side + 1, embed);
-        qW = w.get("visual.attnpool.q_proj.weight", embed, embed);
-        qB = w.get("visual.attnpool.q_proj.bias", embed);
-        kW = w.get("visual.attnpool.k_proj.weight", embed, embed);
-        kB = w.get("visual.attnpool.k_proj.bias", embed);
-        vW = w.get("visual.attnpool.v_proj.weight", embed, embed);
-        vB = w.get("visual.attnpool.v_proj.bias", embed);
-        cW = w.get("visual.attnpool.c_proj.weight", c.embedDim(), embed);
-        cB = w.get("visual.attnpool.c_proj.bias", c.embedDim());
+        q = w.linear("visual.attnpool.q_proj.weight", "visual.attnpool.q_proj.bias", embed, embed);
+        k = w.linear("visual.attnpool.k_proj.weight", "visual.attnpool.k_proj.bias", embed, embed);
+        v = w.linear("visual.attnpool.v_proj.weight", "visual.attnpool.v_proj.bias", embed, embed);
+        cProj = w.linear("visual.attnpool.c_proj.weight", "visual.attnpool.c_proj.bias", c.embedDim(), embed);
     }
 
     @Override
@@ -88,11 +80,11 @@ final class ModifiedResNet implements ImageEncoder {
         NDArray tokens = x.reshape(b, ch, -1).transpose(0, 2, 1); // [B, HW, C]
         NDArray mean = tokens.mean(new int[] {1}, true);
         NDArray seq = Nn.concat(mean, tokens, 1).addi(attnPos); // [B, HW+1, C]
-        NDArray q = Nn.linear(seq.get(":, 0:1, :"), qW, qB);
-        NDArray k = Nn.linear(seq, kW, kB);
-        NDArray v = Nn.linear(seq, vW, vB);
-        NDArray a = Nn.attention(Nn.heads(q, heads), Nn.heads(k, heads), Nn.heads(v, heads), null);
-        return Nn.linear(Nn.merge(a), cW, cB).reshape(b, -1);
+        NDArray qs = q.apply(seq.get(":, 0:1, :"));
+        NDArray ks = k.apply(seq);
+        NDArray vs = v.apply(seq);
+        NDArray a = Nn.attention(Nn.heads(qs, heads), Nn.heads(ks, heads), Nn.heads(vs, heads), null);
+        return cProj.apply(Nn.merge(a)).reshape(b, -1);
     }
 
     /** A bias-free convolution followed by inference-mode BatchNorm. */

@@ -17,7 +17,7 @@ final class TextTransformer {
     private final Transformer transformer;
     private final NDArray lnW;
     private final NDArray lnB;
-    private final NDArray projection;
+    private final Linear projection;
 
     TextTransformer(Weights w, ModelConfig c, Activation act) {
         contextLength = c.contextLength();
@@ -28,7 +28,7 @@ final class TextTransformer {
         transformer = new Transformer(w, "transformer", width, c.textLayers(), c.textHeads(), act);
         lnW = w.getFloat("ln_final.weight", width);
         lnB = w.getFloat("ln_final.bias", width);
-        projection = w.get("text_projection", width, c.embedDim());
+        projection = w.projection("text_projection", width, c.embedDim());
     }
 
     int contextLength() {
@@ -92,6 +92,6 @@ final class TextTransformer {
         }
         NDArray mask = m.create(causal, new Shape(len, len)).toType(type, false);
         NDArray pooled = transformer.forward(x, mask, pick); // [B, W] at the end-of-text tokens
-        return Nn.layerNorm(pooled, lnW, lnB).matMul(projection);
+        return projection.apply(Nn.layerNorm(pooled, lnW, lnB));
     }
 }

@@ -58,39 +58,31 @@ final class Transformer {
     private static final class Block {
         final NDArray ln1W;
         final NDArray ln1B;
-        final NDArray inW;
+        final NDArray inW; // the packed in-projection, for training's views (see forwardAt)
         final NDArray inB;
-        final NDArray qW; // views of the packed in-projection: queries, and keys+values
-        final NDArray qB;
-        final NDArray kvW;
-        final NDArray kvB;
-        final NDArray outW;
-        final NDArray outB;
+        final Linear in;
+        final Linear q; // views of the packed in-projection: queries, and keys+values
+        final Linear kv;
+        final Linear out;
         final NDArray ln2W;
         final NDArray ln2B;
-        final NDArray fcW;
-        final NDArray fcB;
-        final NDArray projW;
-        final NDArray projB;
+        final Linear fc;
+        final Linear proj;
 
         Block(Weights w, String p, int width) {
             ln1W = w.getFloat(p + "ln_1.weight", width);
             ln1B = w.getFloat(p + "ln_1.bias", width);
-            inW = w.get(p + "attn.in_proj_weight", 3L * width, width);
-            inB = w.get(p + "attn.in_proj_bias", 3L * width);
-            qW = inW.get(":" + width);
-            qB = inB.get(":" + width);
-            kvW = inW.get(width + ":");
-            kvB = inB.get(width + ":");
-            outW = w.get(p + "attn.out_proj.weight", width, width);
-            outB = w.get(p + "attn.out_proj.bias", width);
+            in = w.linear(p + "attn.in_proj_weight", p + "attn.in_proj_bias", 3L * width, width);
+            inW = in.w();
+            inB = in.b();
+            q = w.linear(inW.get(":" + width), inB.get(":" + width));
+            kv = w.linear(inW.get(width + ":"), inB.get(width + ":"));
+            out = w.linear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);
             ln2W = w.getFloat(p + "ln_2.weight", width);
             ln2B = w.getFloat(p + "ln_2.bias", width);
             long hidden = w.shape(p + "mlp.c_fc.weight") != null ? w.shape(p + "mlp.c_fc.weight")[0] : 4L * width;
-            fcW = w.get(p + "mlp.c_fc.weight", hidden, width);
-            fcB = w.get(p + "mlp.c_fc.bias", hidden);
-            projW = w.get(p + "mlp.c_proj.weight", width, hidden);
-            projB = w.get(p + "mlp.c_proj.bias", width);
+            fc = w.linear(p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", hidden, width);
+            proj = w.linear(p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", width, hidden);
         }
 
         /** The block's output at one position per batch row ({@code [B,W]}); causal: keys up to it. */
@@ -115,8 +107,8 @@ final class Transformer {
                 kv = Nn.torchLinear(h, inW.get(width + ":"), inB.get(width + ":"));
                 q = Nn.torchLinear(hq, inW.get(":" + width), inB.get(":" + width));
             } else {
-                kv = Nn.linear(h, kvW, kvB); // keys and values at every position
-                q = Nn.linear(hq, qW, qB);
+                kv = this.kv.apply(h); // keys and values at every position
+                q = this.q.apply(hq);
             }
             kv = kv.reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
             q = Nn.heads(q, heads);
@@ -132,9 +124,9 @@ final class Transformer {
             }
             NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
             NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
-            NDArray y = xq.addi(Nn.linear(Nn.merge(a), outW, outB));
-            NDArray mlp = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act, fcW);
-            return Nn.addi(y, Nn.linear(mlp, projW, projB), ln2W).reshape(b, width);
+            NDArray y = xq.addi(out.apply(Nn.merge(a)));
+            NDArray mlp = Nn.activation(fc.apply(Nn.layerNorm(y, ln2W, ln2B)), act, fc.w());
+            return Nn.addi(y, proj.apply(mlp), ln2W).reshape(b, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {
@@ -143,11 +135,11 @@ final class Transformer {
             long t = s.get(1);
             long width = s.get(2);
             NDArray h = Nn.layerNorm(x, ln1W, ln1B);
-            NDArray qkv = Nn.linear(h, inW, inB).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
+            NDArray qkv = in.apply(h).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
             NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
-            NDArray y = x.add(Nn.linear(Nn.merge(a), outW, outB));
-            NDArray m = Nn.activation(Nn.linear(Nn.layerNorm(y, ln2W, ln2B), fcW, fcB), act, fcW);
-            return Nn.addi(y, Nn.linear(m, projW, projB), ln2W);
+            NDArray y = x.add(out.apply(Nn.merge(a)));
+            NDArray m = Nn.activation(fc.apply(Nn.layerNorm(y, ln2W, ln2B)), act, fc.w());
+            return Nn.addi(y, proj.apply(m), ln2W);
         }
     }
 }

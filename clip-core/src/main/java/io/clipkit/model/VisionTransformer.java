@@ -11,7 +11,7 @@ final class VisionTransformer implements ImageEncoder {
     private final int width;
     private final int grid;
     private final NDArray conv1;
-    private final NDArray conv1Flat;
+    private final Linear patchEmbed; // the convolution as a product of flattened patches
     private final NDArray classEmbedding;
     private final NDArray positional;
     private final NDArray lnPreW;
@@ -19,14 +19,14 @@ final class VisionTransformer implements ImageEncoder {
     private final Transformer transformer;
     private final NDArray lnPostW;
     private final NDArray lnPostB;
-    private final NDArray proj;
+    private final Linear proj;
 
     VisionTransformer(Weights w, ModelConfig c, Activation act) {
         this.patch = c.patchSize();
         this.width = c.visionWidth();
         grid = c.imageResolution() / patch;
         conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
-        conv1Flat = conv1.reshape(width, 3L * patch * patch);
+        patchEmbed = w.linear(conv1.reshape(width, 3L * patch * patch), null);
         classEmbedding = w.get("visual.class_embedding", width);
         positional = w.get("visual.positional_embedding", (long) grid * grid + 1, width);
         lnPreW = w.getFloat("visual.ln_pre.weight", width);
@@ -34,19 +34,19 @@ final class VisionTransformer implements ImageEncoder {
         transformer = new Transformer(w, "visual.transformer", width, c.visionLayers(), c.visionHeads(), act);
         lnPostW = w.getFloat("visual.ln_post.weight", width);
         lnPostB = w.getFloat("visual.ln_post.bias", width);
-        proj = w.get("visual.proj", width, c.embedDim());
+        proj = w.projection("visual.proj", width, c.embedDim());
     }
 
     @Override
     public NDArray forward(NDArray images) {
         long b = images.getShape().get(0);
         NDArray x;
-        if (Blas.applies(images) && !Nn.recorded(conv1)) {
+        if ((Blas.applies(images) || patchEmbed.bf16() != null && Dnnl.applies(images)) && !Nn.recorded(conv1)) {
             // Kernel = stride = patch, no padding: the convolution is one product of the flattened
             // patches [B*g*g, 3*p*p] with the kernel [W, 3*p*p].
             x = images.reshape(b, 3, grid, patch, grid, patch).transpose(0, 2, 4, 1, 3, 5)
                     .reshape(b, (long) grid * grid, 3L * patch * patch);
-            x = Nn.linear(x, conv1Flat, null); // [B, g*g, W]
+            x = patchEmbed.apply(x); // [B, g*g, W]
         } else {
             x = Nn.conv2d(images, conv1, patch, 0); // [B, W, g, g]
             x = x.reshape(b, width, -1).transpose(0, 2, 1); // [B, g*g, W]
@@ -55,6 +55,6 @@ final class VisionTransformer implements ImageEncoder {
         x = Nn.concat(clsToken, x, 1).addi(positional);
         x = Nn.layerNorm(x, lnPreW, lnPreB);
         NDArray cls = transformer.forward(x, null, new long[(int) b]); // the class token's output
-        return Nn.layerNorm(cls, lnPostW, lnPostB).matMul(proj);
+        return proj.apply(Nn.layerNorm(cls, lnPostW, lnPostB));
     }
 }

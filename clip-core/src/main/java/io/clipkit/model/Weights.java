@@ -21,11 +21,37 @@ final class Weights {
     private final NDManager manager;
     private final DataType computeType;
     private final Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
+    private final boolean bf16Products;
 
     Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
+        this(tensors, manager, computeType, false);
+    }
+
+    /**
+     * @param bf16Products whether the Linear layers' products run in bf16 through oneDNN (their
+     *     weights are converted once, here); the arrays stay in {@code computeType} for everything else
+     */
+    Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType, boolean bf16Products) {
         this.tensors = tensors;
         this.manager = manager;
         this.computeType = computeType;
+        this.bf16Products = bf16Products;
+    }
+
+    /** A Linear layer: weight {@code [n,k]}, bias {@code [n]} (null name: none). */
+    Linear linear(String weight, String bias, long n, long k) {
+        return linear(get(weight, n, k), bias == null ? null : get(bias, n));
+    }
+
+    /** A Linear layer over arrays already loaded (views of a packed projection). */
+    Linear linear(NDArray w, NDArray b) {
+        return new Linear(w, b, false, bf16Products ? Dnnl.pack(w, b, false, manager) : null);
+    }
+
+    /** A bias-free projection stored input-major, {@code [k,n]} ({@code x @ w}), as CLIP's {@code proj}s are. */
+    Linear projection(String name, long k, long n) {
+        NDArray w = get(name, k, n);
+        return new Linear(w, null, true, bf16Products ? Dnnl.pack(w, null, true, manager) : null);
     }
 
     DataType computeType() {

@@ -1,0 +1,510 @@
+package io.clipkit.model;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.clipkit.ClipException;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * bf16 matrix products on CPU through oneDNN (bytedeco's build of oneDNN 3.8): {@code x[M,K] @ w^T + b}
+ * with fp32 activations in and out. Each weight is converted once, at load, to bf16 in the blocked
+ * layout oneDNN's matmul prefers for this CPU ({@code format_tag::any}); each call converts its
+ * activations to bf16 (a oneDNN reorder: an fp32 source with {@code fpmath_mode::bf16} takes a
+ * slower, non-AMX kernel, measured 130 vs 900 GFLOP/s on this CPU) and writes the product into a fresh
+ * libtorch tensor's memory, as {@link Blas} does.
+ *
+ * <p>oneDNN's threading rules, and how they are kept: an engine and primitives may be used from
+ * many threads, a stream may not (one short-lived stream per call); with the default scratchpad
+ * mode a primitive must run on the thread that created it, so every primitive here uses a
+ * caller-provided scratchpad (allocated per call). The matmul primitive has a run-time M (one per
+ * weight and thread count: the scratchpad size depends on the threads); activation reorders are
+ * cached per (M, K, threads). oneDNN's OpenMP runtime is its own (bytedeco's libgomp, not libtorch's):
+ * its thread count per calling thread is set to the model's {@code threads} option.
+ */
+final class Dnnl {
+    private Dnnl() {}
+
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "clipkit-dnnl-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Activation reorders kept; shapes past this many (varied text lengths) are created per call. */
+    private static final int MAX_CACHED_REORDERS = 4096;
+
+    private static volatile State state;
+    private static volatile String failure = "not loaded";
+    private static volatile int threads; // 0: OpenMP's default
+    private static final Map<Long, Prim> REORDERS = new ConcurrentHashMap<>();
+    private static final Set<String> IMPLS = ConcurrentHashMap.newKeySet();
+    private static final ThreadLocal<int[]> THREADS_SET = new ThreadLocal<>();
+
+    /** Whether oneDNN's natives load here (and the library's tiny self-test passes). */
+    static boolean usable() {
+        return state() != null;
+    }
+
+    /** Why {@link #usable()} is false. */
+    static String failure() {
+        state();
+        return failure;
+    }
+
+    /** oneDNN's version and the instruction set it dispatches to ({@code dnnl_get_effective_cpu_isa}). */
+    static String describe() {
+        State s = state();
+        return s == null ? "oneDNN unavailable: " + failure : s.version + " isa=" + isaName(dnnl_get_effective_cpu_isa());
+    }
+
+    /** The implementations that have run (or been created) in this process, e.g. {@code brg_matmul:avx10_1_512_amx}. */
+    static Set<String> implementations() {
+        return Set.copyOf(IMPLS);
+    }
+
+    /** The OpenMP threads each call uses from now on (0: OpenMP's default, the available cores). */
+    static void setThreads(int n) {
+        threads = n;
+    }
+
+    private static State state() {
+        State s = state;
+        if (s == null) {
+            synchronized (Dnnl.class) {
+                s = state;
+                if (s == null && failure.equals("not loaded")) {
+                    try {
+                        s = load();
+                        state = s;
+                        failure = "";
+                    } catch (RuntimeException | LinkageError e) {
+                        failure = String.valueOf(e.getMessage() != null ? e.getMessage() : e);
+                    }
+                }
+            }
+        }
+        return s;
+    }
+
+    private interface Gomp extends com.sun.jna.Library {
+        int omp_get_max_threads();
+
+        void omp_set_num_threads(int n);
+    }
+
+    private record State(dnnl_engine engine, Gomp gomp, int defaultThreads, String version) {}
+
+    private static State load() {
+        Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+        dnnl_engine engine = new dnnl_engine();
+        check(dnnl_engine_create(engine, dnnl_cpu, 0), "creating the CPU engine");
+        Gomp gomp = null;
+        int def = 0;
+        String path = Loader.getLoadedLibraries().get("gomp@.1");
+        if (path != null) {
+            gomp = com.sun.jna.Native.load(path, Gomp.class);
+            def = gomp.omp_get_max_threads();
+        }
+        var v = dnnl_version();
+        return new State(engine, gomp, def, "oneDNN " + v.major() + "." + v.minor() + "." + v.patch());
+    }
+
+    /** Sets this thread's OpenMP thread count for oneDNN's runtime, and returns it. */
+    private static int threadsHere(State s) {
+        int want = threads > 0 ? threads : s.defaultThreads;
+        if (s.gomp == null) {
+            return want;
+        }
+        int[] set = THREADS_SET.get();
+        if (set == null) {
+            set = new int[] {s.defaultThreads};
+            THREADS_SET.set(set);
+        }
+        if (set[0] != want) {
+            s.gomp.omp_set_num_threads(want);
+            set[0] = want;
+        }
+        return want;
+    }
+
+    static boolean applies(NDArray x) {
+        return x.getDataType() == DataType.FLOAT32 && !x.getDevice().isGpu();
+    }
+
+    /** A primitive with its descriptor (owned; queried descriptors live as long as it) and scratchpad size. */
+    private record Prim(dnnl_primitive_desc pd, dnnl_primitive prim, long scratchpad, String impl) {
+        void destroy() {
+            dnnl_primitive_destroy(prim);
+            dnnl_primitive_desc_destroy(pd);
+        }
+    }
+
+    /**
+     * One Linear layer's weight, converted to bf16 in oneDNN's blocked layout (bytes held in a libtorch
+     * tensor of the model's manager, freed with the model), and its fp32 bias.
+     */
+    static final class Weight {
+        final long n;
+        final long k;
+        private final NDArray packed; // kept reachable: the memory the pointer below addresses
+        private final BytePointer packedPtr;
+        private final NDArray bias;
+        private final BytePointer biasPtr;
+        private final dnnl_memory_desc layout; // owned clone of the chosen weights layout
+        private final Map<Integer, Prim> matmuls; // by thread count
+        final String impl;
+
+        private Weight(long n, long k, NDArray packed, NDArray bias, dnnl_memory_desc layout, Map<Integer, Prim> matmuls,
+                String impl) {
+            this.n = n;
+            this.k = k;
+            this.packed = packed;
+            this.packedPtr = new BytePointer(direct(packed));
+            this.bias = bias;
+            this.biasPtr = bias == null ? null : new BytePointer(direct(bias));
+            this.layout = layout;
+            this.matmuls = matmuls;
+            this.impl = impl;
+        }
+
+        /** The matmul primitive for this thread count (the scratchpad size depends on it). */
+        Prim matmul(State s, int threadCount) {
+            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, k, n, bias != null, layout));
+        }
+
+        @Override
+        public String toString() {
+            return "bf16[" + n + "x" + k + ", " + packed.size() + " bytes] " + impl;
+        }
+    }
+
+    /**
+     * Converts {@code w} ({@code [N,K]} as torch.nn.Linear's, or {@code [K,N]} when {@code kn}) to
+     * bf16 in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's manager).
+     */
+    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner) {
+        State s = state();
+        if (s == null) {
+            throw new ClipException("oneDNN is not available: " + failure);
+        }
+        Shape ws = w.getShape();
+        long n = kn ? ws.get(1) : ws.get(0);
+        long k = kn ? ws.get(0) : ws.get(1);
+        int t = threadsHere(s);
+        Prim first = createMatmul(s, k, n, b != null, null);
+        dnnl_memory_desc chosen = dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0);
+        dnnl_memory_desc layout = new dnnl_memory_desc();
+        check(dnnl_memory_desc_clone(layout, chosen), "cloning the weights layout");
+        long bytes = dnnl_memory_desc_get_size(layout);
+        NDArray packed = owner.create(new Shape(bytes), DataType.INT8);
+        try (NDManager scratch = owner.newSubManager()) {
+            NDArray contiguous = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory
+            contiguous.attach(scratch);
+            dnnl_memory_desc plain = md(new long[] {k, n}, dnnl_f32, kn ? dnnl_ab : dnnl_ba);
+            try {
+                reorder(s, plain, new BytePointer(direct(contiguous)), layout, new BytePointer(direct(packed)));
+            } finally {
+                dnnl_memory_desc_destroy(plain);
+            }
+        }
+        NDArray bias = null;
+        if (b != null) {
+            bias = b.duplicate(); // own contiguous memory, as the pointer kept for it needs
+            bias.attach(owner);
+        }
+        Map<Integer, Prim> matmuls = new ConcurrentHashMap<>();
+        matmuls.put(t, first);
+        IMPLS.add(first.impl);
+        Weight weight = new Weight(n, k, packed, bias, layout, matmuls, first.impl);
+        // The primitives are oneDNN objects, not tensors: freed once the model (holding the weight) is gone.
+        CLEANER.register(weight, () -> {
+            matmuls.values().forEach(Prim::destroy);
+            dnnl_memory_desc_destroy(layout);
+        });
+        return weight;
+    }
+
+    /** {@code x [..., K] @ w (+ b)} in bf16 with fp32 accumulation, into a new fp32 array of x's manager. */
+    static NDArray linear(NDArray x, Weight w) {
+        State s = state();
+        Shape xs = x.getShape();
+        long k = xs.get(xs.dimension() - 1);
+        if (k != w.k) {
+            throw new IllegalStateException("matmul input has " + k + " columns, weight expects " + w.k);
+        }
+        long m = xs.size() / k;
+        NDManager mgr = x.getManager();
+        NDArray y = mgr.create(xs.slice(0, xs.dimension() - 1).add(w.n), DataType.FLOAT32);
+        if (m == 0) {
+            return y;
+        }
+        int t = threadsHere(s);
+        try (NDManager scratch = mgr.newSubManager()) {
+            NDArray xh = scratch.create(new Shape(m * k), DataType.FLOAT16); // bf16 bytes: same size, never read by libtorch
+            ByteBuffer xb = x.toByteBuffer(true); // aliases a contiguous tensor, else a copy
+            ByteBuffer xbDirect = xb.isDirect() ? xb : copyDirect(xb);
+            toBf16(s, m, k, t, new BytePointer(xbDirect), new BytePointer(direct(xh)));
+            Prim p = w.matmul(s, t);
+            dnnl_memory_desc src = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+            dnnl_memory_desc dst = md(new long[] {m, w.n}, dnnl_f32, dnnl_ab);
+            dnnl_memory_desc biasMd = w.bias == null ? null : md(new long[] {1, w.n}, dnnl_f32, dnnl_ab);
+            try {
+                execute(s, p, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
+                        new dnnl_memory_desc[] {src, w.layout, biasMd, dst},
+                        new Pointer[] {new BytePointer(direct(xh)), w.packedPtr, w.biasPtr, new BytePointer(direct(y))});
+            } finally {
+                dnnl_memory_desc_destroy(src);
+                dnnl_memory_desc_destroy(dst);
+                if (biasMd != null) {
+                    dnnl_memory_desc_destroy(biasMd);
+                }
+            }
+        }
+        return y;
+    }
+
+    private static void toBf16(State s, long m, long k, int t, Pointer from, Pointer to) {
+        long key = (m << 24) ^ (k << 8) ^ t;
+        Prim p = REORDERS.get(key);
+        boolean transient_ = false;
+        if (p == null) {
+            Prim created = createReorder(s, m, k);
+            if (REORDERS.size() < MAX_CACHED_REORDERS) {
+                Prim raced = REORDERS.putIfAbsent(key, created);
+                if (raced != null) {
+                    created.destroy();
+                    p = raced;
+                } else {
+                    p = created;
+                }
+            } else {
+                p = created;
+                transient_ = true;
+            }
+        }
+        dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
+        dnnl_memory_desc b = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+        try {
+            execute(s, p, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc[] {f, b}, new Pointer[] {from, to});
+        } finally {
+            dnnl_memory_desc_destroy(f);
+            dnnl_memory_desc_destroy(b);
+            if (transient_) {
+                p.destroy();
+            }
+        }
+    }
+
+    private static Prim createReorder(State s, long m, long k) {
+        dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
+        dnnl_memory_desc b = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+        try {
+            return create(s, attr -> {
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                check(dnnl_reorder_primitive_desc_create(pd, f, s.engine, b, s.engine, attr), "creating an f32->bf16 reorder");
+                return pd;
+            });
+        } finally {
+            dnnl_memory_desc_destroy(f);
+            dnnl_memory_desc_destroy(b);
+        }
+    }
+
+    /** One reorder, executed and destroyed (weights, at load). */
+    private static void reorder(State s, dnnl_memory_desc fromMd, Pointer from, dnnl_memory_desc toMd, Pointer to) {
+        Prim p = create(s, attr -> {
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            check(dnnl_reorder_primitive_desc_create(pd, fromMd, s.engine, toMd, s.engine, attr), "creating the weights reorder");
+            return pd;
+        });
+        try {
+            execute(s, p, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc[] {fromMd, toMd}, new Pointer[] {from, to});
+        } finally {
+            p.destroy();
+        }
+    }
+
+    /** bf16 {@code [M,K] @ [K,N] (+ [1,N])} into fp32, M given at run time; weights {@code any} unless {@code layout}. */
+    private static Prim createMatmul(State s, long k, long n, boolean bias, dnnl_memory_desc layout) {
+        long rm = DNNL_RUNTIME_DIM_VAL;
+        dnnl_memory_desc src = md(new long[] {rm, k}, dnnl_bf16, dnnl_ab);
+        dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, dnnl_bf16, dnnl_format_tag_any);
+        dnnl_memory_desc b = bias ? md(new long[] {1, n}, dnnl_f32, dnnl_ab) : null;
+        dnnl_memory_desc dst = md(new long[] {rm, n}, dnnl_f32, dnnl_ab);
+        try {
+            Prim p = create(s, attr -> {
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                check(dnnl_matmul_primitive_desc_create(pd, s.engine, src, wei, b, dst, attr),
+                        "creating a bf16 matmul " + k + "x" + n);
+                return pd;
+            });
+            IMPLS.add(p.impl);
+            return p;
+        } finally {
+            dnnl_memory_desc_destroy(src);
+            if (layout == null) {
+                dnnl_memory_desc_destroy(wei);
+            }
+            if (b != null) {
+                dnnl_memory_desc_destroy(b);
+            }
+            dnnl_memory_desc_destroy(dst);
+        }
+    }
+
+    private interface PdFactory {
+        dnnl_primitive_desc create(dnnl_primitive_attr attr);
+    }
+
+    private static Prim create(State s, PdFactory f) {
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(attr), "creating primitive attributes");
+        try {
+            // A caller-provided scratchpad: with the library's own, a primitive may only run on the thread that created it.
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "setting the scratchpad mode");
+            dnnl_primitive_desc pd = f.create(attr);
+            dnnl_primitive prim = new dnnl_primitive();
+            int st = dnnl_primitive_create(prim, pd);
+            if (st != dnnl_success) {
+                dnnl_primitive_desc_destroy(pd);
+                check(st, "creating a primitive");
+            }
+            dnnl_memory_desc sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+            long spBytes = sp == null || sp.isNull() ? 0 : dnnl_memory_desc_get_size(sp);
+            return new Prim(pd, prim, spBytes, implInfo(pd));
+        } finally {
+            dnnl_primitive_attr_destroy(attr);
+        }
+    }
+
+    private static String implInfo(dnnl_primitive_desc pd) {
+        try (PointerPointer<BytePointer> out = new PointerPointer<>(1)) {
+            check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, out), "querying the implementation");
+            BytePointer str = out.get(BytePointer.class, 0);
+            return str == null || str.isNull() ? "unknown" : str.getString();
+        }
+    }
+
+    /** Runs {@code p} on a stream of its own, with memories over the given buffers (a null descriptor skips the argument). */
+    private static void execute(State s, Prim p, int[] argIds, dnnl_memory_desc[] mds, Pointer[] data) {
+        int count = 0;
+        for (dnnl_memory_desc d : mds) {
+            count += d == null ? 0 : 1;
+        }
+        int total = count + (p.scratchpad > 0 ? 1 : 0);
+        dnnl_memory[] mems = new dnnl_memory[total];
+        BytePointer scratchpad = null;
+        dnnl_stream stream = new dnnl_stream();
+        check(dnnl_stream_create(stream, s.engine, dnnl_stream_default_flags), "creating a stream");
+        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(total)) {
+            int i = 0;
+            for (int a = 0; a < mds.length; a++) {
+                if (mds[a] == null) {
+                    continue;
+                }
+                mems[i] = new dnnl_memory();
+                check(dnnl_memory_create(mems[i], mds[a], s.engine, data[a]), "creating a memory object");
+                args.position(i).arg(argIds[a]).memory(mems[i]);
+                i++;
+            }
+            if (p.scratchpad > 0) {
+                scratchpad = new BytePointer(p.scratchpad);
+                dnnl_memory_desc spMd = dnnl_primitive_desc_query_md(p.pd, dnnl_query_scratchpad_md, 0);
+                mems[i] = new dnnl_memory();
+                check(dnnl_memory_create(mems[i], spMd, s.engine, scratchpad), "creating the scratchpad");
+                args.position(i).arg(DNNL_ARG_SCRATCHPAD).memory(mems[i]);
+            }
+            args.position(0);
+            check(dnnl_primitive_execute(p.prim, stream, total, args), "executing " + p.impl);
+            check(dnnl_stream_wait(stream), "waiting for " + p.impl);
+        } finally {
+            for (dnnl_memory mem : mems) {
+                if (mem != null && !mem.isNull()) {
+                    dnnl_memory_destroy(mem);
+                }
+            }
+            dnnl_stream_destroy(stream);
+            if (scratchpad != null) {
+                scratchpad.close();
+            }
+        }
+    }
+
+    private static dnnl_memory_desc md(long[] dims, int type, int tag) {
+        dnnl_memory_desc d = new dnnl_memory_desc();
+        check(dnnl_memory_desc_create_with_tag(d, dims.length, dims, type, tag), "creating a memory descriptor");
+        return d;
+    }
+
+    private static ByteBuffer direct(NDArray a) {
+        ByteBuffer b = a.toByteBuffer(true);
+        if (!b.isDirect()) {
+            throw new IllegalStateException("libtorch tensor memory is not directly addressable");
+        }
+        return b;
+    }
+
+    private static ByteBuffer copyDirect(ByteBuffer b) {
+        ByteBuffer d = ByteBuffer.allocateDirect(b.remaining());
+        d.put(b.duplicate());
+        d.flip();
+        return d;
+    }
+
+    private static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new ClipException("oneDNN failed " + what + " (status " + status + ")");
+        }
+    }
+
+    /** A readable name for oneDNN's {@code dnnl_cpu_isa_t}. */
+    static String isaName(int isa) {
+        if (isa == dnnl_cpu_isa_avx512_core_amx_fp16) {
+            return "avx512_core_amx_fp16";
+        }
+        if (isa == dnnl_cpu_isa_avx512_core_amx) {
+            return "avx512_core_amx";
+        }
+        if (isa == dnnl_cpu_isa_avx512_core_fp16) {
+            return "avx512_core_fp16";
+        }
+        if (isa == dnnl_cpu_isa_avx512_core_bf16) {
+            return "avx512_core_bf16";
+        }
+        if (isa == dnnl_cpu_isa_avx512_core_vnni) {
+            return "avx512_core_vnni";
+        }
+        if (isa == dnnl_cpu_isa_avx512_core) {
+            return "avx512_core";
+        }
+        if (isa == dnnl_cpu_isa_avx2_vnni_2) {
+            return "avx2_vnni_2";
+        }
+        if (isa == dnnl_cpu_isa_avx2_vnni) {
+            return "avx2_vnni";
+        }
+        if (isa == dnnl_cpu_isa_avx2) {
+            return "avx2";
+        }
+        return "0x" + Integer.toHexString(isa);
+    }
+}
