@@ -33,8 +33,8 @@ import java.util.List;
  * @param spec the model family's tokenizer, image preprocessing and scoring
  * @param vocabularySha256 SHA-256 of the vocabulary file the tokenizer reads (CLIP's bundled one unless
  *     the model folder or the caller gives another)
- * @param kernel which kernels compute the encoders' matrix products: {@code openblas:CORE} (fp32 on
- *     CPU, OpenBLAS's core for this CPU), {@code onednn:IMPL} (bf16 on CPU, oneDNN's matmul
+ * @param kernel which kernels compute the encoders' matrix products: {@code openblas} (fp32 on
+ *     CPU), {@code onednn:IMPL} (bf16 on CPU, oneDNN's matmul
  *     implementation, e.g. {@code onednn:brg_matmul:avx10_1_512_amx}) or {@code libtorch}
  */
 public record ModelInfo(

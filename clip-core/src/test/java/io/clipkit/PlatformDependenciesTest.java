@@ -36,7 +36,7 @@ class PlatformDependenciesTest {
             }
         }
         assertTrue(forced.isEmpty(), "platform jars on clip-core's compile/runtime classpath: " + forced);
-        assertEquals(4, natives, "the tests still run with linux-x86_64 natives (libtorch, JavaCPP, OpenCV, OpenBLAS)");
+        assertEquals(6, natives, "the tests still run with linux-x86_64 natives (libtorch, JavaCPP, OpenCV, OpenBLAS, oneDNN, OpenCL)");
     }
 
     private static String text(Element e, String tag) {

@@ -66,6 +66,15 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void dtypeBf16ReachesTheLoaderOnABf16CpuElseFp32WithANotice() {
+        Run r = run(a.toString(), "--labels", "cat,dog", "--dtype", "bf16");
+        assertEquals(0, r.code, r.err);
+        boolean native_ = io.clipkit.model.CpuFeatures.detect().missingFor(io.clipkit.DType.BF16).isEmpty();
+        assertEquals(native_ ? io.clipkit.DType.BF16 : io.clipkit.DType.FP32, loaded.get(0).dtype());
+        assertEquals(!native_, r.err.contains("computing in fp32 instead"), r.err);
+    }
+
+    @Test
     void jsonLinePerImageSortedByProbabilityWithProvenance() throws Exception {
         Run r = run(a.toString(), b.toString(), "--labels", "cat,dog", "--label", "tabby, striped", "--json");
         assertEquals(0, r.code, r.err);
@@ -81,6 +90,7 @@ class ClassifyCommandTest {
         assertEquals("ok", j.get("status").asText());
         assertEquals("softmax", j.get("scoring").asText());
         assertEquals("fp32", j.get("dtype").asText());
+        assertEquals("libtorch", j.get("kernel").asText(), "the stand-in model's kernel, as its info says");
         assertTrue(j.get("preprocessing").asText().startsWith("size="), j.toString());
         assertEquals(64, j.get("vocabulary_sha256").asText().length());
         assertTrue(j.hasNonNull("activation") && j.hasNonNull("clipkit_version"), j.toString());

@@ -170,9 +170,9 @@ class TagCommandTest {
         Run empty = clip(base(Path.of(""), "--labels", "a,b").toArray(String[]::new));
         assertEquals(2, empty.exit(), empty.err());
         assertTrue(empty.err().contains("empty"), empty.err());
-        Run bf16 = clip(base(dir, "--labels", "a,b", "--dtype", "bf16").toArray(String[]::new));
-        assertEquals(2, bf16.exit(), bf16.err());
-        assertTrue(bf16.err().contains("bf16"), bf16.err());
+        Run badDtype = clip(base(dir, "--labels", "a,b", "--dtype", "bf17").toArray(String[]::new));
+        assertEquals(2, badDtype.exit(), badDtype.err());
+        assertTrue(badDtype.err().contains("bf17"), badDtype.err());
     }
 
     @Test

@@ -42,29 +42,6 @@ final class Blas {
         return x.getDataType() == DataType.FLOAT32 && !x.getDevice().isGpu() && usable();
     }
 
-    /** OpenBLAS's kernel core for this CPU (e.g. {@code SkylakeX}, {@code Zen}), or {@code unavailable}. */
-    static String core() {
-        if (!usable()) {
-            return "unavailable";
-        }
-        // not mapped by the bytedeco bindings: asked of the loaded library itself
-        for (String path : org.bytedeco.javacpp.Loader.getLoadedLibraries().values()) {
-            if (path != null && path.contains("libopenblas")) {
-                try {
-                    String name = com.sun.jna.Native.load(path, OpenBlasLib.class).openblas_get_corename();
-                    return name == null ? "unknown" : name.strip();
-                } catch (RuntimeException | LinkageError e) {
-                    return "unknown";
-                }
-            }
-        }
-        return "unknown";
-    }
-
-    private interface OpenBlasLib extends com.sun.jna.Library {
-        String openblas_get_corename();
-    }
-
     static void setThreads(int threads) {
         if (usable()) {
             openblas.blas_set_num_threads(threads);

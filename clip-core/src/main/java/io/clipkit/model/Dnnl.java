@@ -121,7 +121,9 @@ final class Dnnl {
         int def = 0;
         String path = Loader.getLoadedLibraries().get("gomp@.1");
         if (path != null) {
-            gomp = com.sun.jna.Native.load(path, Gomp.class);
+            // RTLD_LAZY | RTLD_NOLOAD, without JNA's default RTLD_GLOBAL: promoting this libgomp to the
+            // global scope would let libtorch's (and OpenBLAS's) lazily bound symbols resolve into it.
+            gomp = com.sun.jna.Native.load(path, Gomp.class, Map.of(com.sun.jna.Library.OPTION_OPEN_FLAGS, 0x1 | 0x4));
             def = gomp.omp_get_max_threads();
         }
         var v = dnnl_version();

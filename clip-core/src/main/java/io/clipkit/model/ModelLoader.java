@@ -238,7 +238,9 @@ public final class ModelLoader {
             return "onednn:" + String.join(",", new java.util.TreeSet<>(Dnnl.implementations()));
         }
         if (type == DataType.FLOAT32 && !device.isGpu() && Blas.usable()) {
-            return "openblas:" + Blas.core();
+            // The core OpenBLAS picked is printed by bench/BlasInfo.java: asking for it here would mean
+            // opening the library a second time (JNA), which re-binds its symbols and crashed its threads.
+            return "openblas";
         }
         return "libtorch";
     }

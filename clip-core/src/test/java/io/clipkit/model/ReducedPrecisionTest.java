@@ -59,6 +59,45 @@ class ReducedPrecisionTest {
         }
     }
 
+    /** Many threads share one model (tag, serve): oneDNN's primitives, streams and scratchpads must not be shared wrongly. */
+    @Test
+    void bf16IsThreadSafe() throws Exception {
+        assumeBf16(DType.BF16);
+        ModelFixtures.Case c = ModelFixtures.cases().get(0);
+        java.util.List<float[]> images = ModelFixtures.images(c.images());
+        int[][] tokens = c.tokens();
+        try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().dtype(DType.BF16).build())) {
+            float[][] img = model.encodePreprocessed(images, false);
+            float[][] txt = model.encodeTokens(tokens, false);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int from = t % images.size();
+                    runs.add(pool.submit(() -> {
+                        for (int r = 0; r < 5; r++) {
+                            // varied batch sizes: different M per product, different reorders
+                            float[][] one = model.encodePreprocessed(images.subList(from, images.size()), false);
+                            for (int i = 0; i < one.length; i++) {
+                                org.junit.jupiter.api.Assertions.assertArrayEquals(img[from + i], one[i], 1e-5f);
+                            }
+                            float[][] tx = model.encodeTokens(tokens, false);
+                            for (int i = 0; i < tx.length; i++) {
+                                org.junit.jupiter.api.Assertions.assertArrayEquals(txt[i], tx[i], 1e-5f);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : runs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void bf16OnGpuIsRefusedNamingTheDevice() {
         ModelFixtures.Case c = ModelFixtures.cases().get(0);
