@@ -1,5 +1,5 @@
 // Java side of bench/dtype.sh, run as a single-file program on the clip jar's classpath:
-//   java -cp clip-cli/target/clip.jar bench/DtypeBench.java DIR THREADS [fp32,bf16,...]
+//   java -cp clip-cli/target/clip.jar bench/DtypeBench.java DIR THREADS [fp32,bf16,int8]
 // For each compute type: loads the random ViT-B/32-sized checkpoint through ClipModel.builder(),
 // checks the embeddings against the fp32 reference's (worst cosine), times batch-32 image
 // (preprocessed) and text embedding (median of the rounds), and prints throughput, the ratio to
@@ -22,7 +22,7 @@ public class DtypeBench {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int threads = Integer.parseInt(args[1]);
-        List<String> modes = List.of((args.length > 2 ? args[2] : "fp32,bf16").split(","));
+        List<String> modes = List.of((args.length > 2 ? args[2] : "fp32,bf16,int8").split(","));
         Npy.Array imgs = Npy.read(dir.resolve("images.npy"));
         Npy.Array toks = Npy.read(dir.resolve("tokens.npy"));
         int n = imgs.shape()[0];
@@ -42,7 +42,8 @@ public class DtypeBench {
         CpuFeatures cpu = CpuFeatures.detect();
         double ghz = ghz();
         System.out.printf("peak FLOP/s = %d threads x %.2f GHz (%s) x FLOP/cycle/core of the instruction set "
-                + "(fp32: AVX-512 2 FMA units x 16 lanes x 2 = 64, AVX2 32; bf16: AMX-BF16 1024, AVX512-BF16 128)%n",
+                + "(fp32: AVX-512 2 FMA units x 16 lanes x 2 = 64, AVX2 32; bf16: AMX-BF16 1024, AVX512-BF16 128;"
+                + " int8 ops: AMX-INT8 2048, AVX512-VNNI 256)%n",
                 threads, ghz, ghzSource);
         double refImg = n / num(ref, "fp32_image_s");
         double refTxt = tokens.length / num(ref, "fp32_text_s");
@@ -102,6 +103,9 @@ public class DtypeBench {
     static double flopsPerCycle(DType ran, CpuFeatures cpu) {
         if (ran == DType.BF16) {
             return cpu.has("amx_bf16") ? 1024 : cpu.has("avx512_bf16") ? 128 : 64;
+        }
+        if (ran == DType.INT8) {
+            return cpu.has("amx_int8") ? 2048 : cpu.has("avx512_vnni") ? 256 : 64;
         }
         return cpu.has("avx512f") ? 64 : 32;
     }

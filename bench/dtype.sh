@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# Encoder throughput by compute type: clipkit fp32 (OpenBLAS), bf16 (oneDNN) [and int8 when
-# given], against the Python reference (Debian torch, fp32) and torch's own bf16 (CPU autocast),
+# Encoder throughput by compute type: clipkit fp32 (OpenBLAS), bf16 and int8 (oneDNN), against the Python reference (Debian torch, fp32) and torch's own bf16 (CPU autocast),
 # all in the same run, on the random ViT-B/32-sized checkpoint bench/encoders_ref.py writes
 # (target/bench, never committed): batch-32 image (preprocessed) and text embedding, medians,
 # same weights, inputs and thread count. Prints the CPU flags, the load average, the OpenBLAS core,
 # the oneDNN implementation that ran and the fraction of the machine's peak FLOP/s used.
 #
-#   bench/dtype.sh [THREADS (default 2)] [MODES (default fp32,bf16)]
+#   bench/dtype.sh [THREADS (default 2)] [MODES (default fp32,bf16,int8)]
 #
 # OpenBLAS's core-type/L2 overrides are unset for both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 threads="${1:-2}"
-modes="${2:-fp32,bf16}"
+modes="${2:-fp32,bf16,int8}"
 dir=target/bench
 if [ ! -f clip-cli/target/clip.jar ] || [ ! -d clip-cli/target/lib ]; then
   mvn -q -o -B package -DskipTests

@@ -35,6 +35,19 @@ class Bf16DecisionTest {
     }
 
     @Test
+    void int8NeedsVnniOrAmxAndFallsBackLikeBf16() {
+        assertTrue(CpuFeatures.of("avx512_vnni").missingFor(DType.INT8).isEmpty());
+        assertTrue(CpuFeatures.of("avx_vnni").missingFor(DType.INT8).isEmpty());
+        assertTrue(CpuFeatures.of("amx_int8").missingFor(DType.INT8).isEmpty());
+        String none = CpuFeatures.of("avx2", "avx512f").missingFor(DType.INT8).orElseThrow();
+        assertTrue(none.contains("VNNI") && none.contains("AMX-INT8"), none);
+        List<String> notices = new ArrayList<>();
+        assertEquals(DType.FP32, ModelLoader.effectiveDType(DType.INT8, "cpu", CpuFeatures.of("avx2"), notices::add));
+        assertEquals(1, notices.size(), notices.toString());
+        assertEquals(DType.INT8, DType.parse("INT8"));
+    }
+
+    @Test
     void withoutBf16InstructionsTheCpuFallsBackToFp32WithANotice() {
         List<String> notices = new ArrayList<>();
         assertEquals(DType.FP32, ModelLoader.effectiveDType(DType.BF16, "cpu", CpuFeatures.of("avx2"), notices::add));

@@ -51,9 +51,10 @@ public final class ModelOptionsMixin {
             description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32", converter = DTypeConverter.class,
-            description = "Compute type: fp32, fp16 or bf16 (CPU: matrix products in bf16 through oneDNN; needs "
-                    + "AVX512-BF16 or AMX, else fp32 with a notice). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dtype", paramLabel = "fp32|fp16|bf16|int8", defaultValue = "fp32", converter = DTypeConverter.class,
+            description = "Compute type: fp32, fp16, bf16 or int8 (bf16, int8: CPU only, the matrix products through "
+                    + "oneDNN; bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX, else fp32 with a notice). "
+                    + "Default: ${DEFAULT-VALUE}.")
     DType dtype;
 
     @Option(names = "--encoder-threads", paramLabel = "N", defaultValue = "0",

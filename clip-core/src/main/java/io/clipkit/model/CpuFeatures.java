@@ -64,9 +64,14 @@ public record CpuFeatures(Set<String> flags) {
     /**
      * What this CPU lacks to compute in {@code dtype} natively on CPU, in words; empty when nothing
      * is missing (fp32 and fp16 need nothing here). bf16 needs AVX512-BF16 or AMX-BF16: without
-     * them oneDNN would emulate bf16 in fp32, slower than the fp32 path itself.
+     * them oneDNN would emulate bf16 in fp32, slower than the fp32 path itself. int8 needs
+     * AVX512-VNNI, AVX-VNNI or AMX-INT8 (int8 dot products in one instruction).
      */
     public Optional<String> missingFor(DType dtype) {
+        if (dtype == DType.INT8 && !has("avx512_vnni") && !has("avx_vnni") && !has("amx_int8")) {
+            return Optional.of("int8 needs a CPU with AVX512-VNNI, AVX-VNNI or AMX-INT8 instructions (flags avx512_vnni, "
+                    + "avx_vnni, amx_int8); this one has none of them");
+        }
         if (dtype == DType.BF16 && !has("avx512_bf16") && !has("amx_bf16")) {
             return Optional.of("bf16 needs a CPU with AVX512-BF16 or AMX-BF16 instructions (flags avx512_bf16, amx_bf16); "
                     + "this one has neither" + (has("avx512f") ? " (it has AVX-512 without bf16)" : has("avx2") ? " (it has AVX2)" : ""));

@@ -26,12 +26,20 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * bf16 matrix products on CPU through oneDNN (bytedeco's build of oneDNN 3.8): {@code x[M,K] @ w^T + b}
- * with fp32 activations in and out. Each weight is converted once, at load, to bf16 in the blocked
- * layout oneDNN's matmul prefers for this CPU ({@code format_tag::any}); each call converts its
- * activations to bf16 (a oneDNN reorder: an fp32 source with {@code fpmath_mode::bf16} takes a
- * slower, non-AMX kernel, measured 130 vs 900 GFLOP/s on this CPU) and writes the product into a fresh
- * libtorch tensor's memory, as {@link Blas} does.
+ * Reduced-precision matrix products on CPU through oneDNN (bytedeco's build of oneDNN 3.8):
+ * {@code x[M,K] @ w^T + b} with fp32 activations in and out. Each weight is converted once, at load,
+ * to the low-precision type in the blocked layout oneDNN's matmul prefers for this CPU
+ * ({@code format_tag::any}); each call converts its activations (a oneDNN reorder) and writes the
+ * product into a fresh libtorch tensor's memory, as {@link Blas} does.
+ * <ul>
+ * <li>{@link Kind#BF16}: weights and activations rounded to bf16, fp32 accumulation. Activations are
+ *     converted by a reorder: an fp32 source with {@code fpmath_mode::bf16} takes a slower, non-AMX
+ *     kernel (measured 130 vs 900 GFLOP/s on this CPU).
+ * <li>{@link Kind#INT8}: weights quantized to s8 per output channel (symmetric, scale = max|w|/127),
+ *     activations quantized dynamically per row (s8, scale = max|x|/127, a reorder with per-row
+ *     scales); s32 accumulation, dequantized by the weight scales in the kernel and by the row
+ *     scales after it (oneDNN's matmul has no per-row source scales), then the bias.
+ * </ul>
  *
  * <p>oneDNN's threading rules, and how they are kept: an engine and primitives may be used from
  * many threads, a stream may not (one short-lived stream per call); with the default scratchpad
@@ -43,6 +51,16 @@ import org.bytedeco.javacpp.PointerPointer;
  */
 final class Dnnl {
     private Dnnl() {}
+
+    /** The low-precision type of a weight and of the activations it multiplies. */
+    enum Kind {
+        BF16,
+        INT8;
+
+        int dnnl() {
+            return this == BF16 ? dnnl_bf16 : dnnl_s8;
+        }
+    }
 
     private static final Cleaner CLEANER = Cleaner.create(r -> {
         Thread t = new Thread(r, "clipkit-dnnl-cleaner");
@@ -161,49 +179,60 @@ final class Dnnl {
     }
 
     /**
-     * One Linear layer's weight, converted to bf16 in oneDNN's blocked layout (bytes held in a libtorch
-     * tensor of the model's manager, freed with the model), and its fp32 bias.
+     * One Linear layer's weight, converted to the low-precision type in oneDNN's blocked layout
+     * (bytes held in a libtorch tensor of the model's manager, freed with the model), its fp32 bias
+     * and, for int8, its per-output-channel scales.
      */
     static final class Weight {
+        final Kind kind;
         final long n;
         final long k;
         private final NDArray packed; // kept reachable: the memory the pointer below addresses
         private final BytePointer packedPtr;
-        private final NDArray bias;
+        private final NDArray bias; // bf16: fused into the product; int8: added after the row scales
         private final BytePointer biasPtr;
+        private final NDArray scales; // int8: per output channel, f32 [N]
+        private final BytePointer scalesPtr;
         private final dnnl_memory_desc layout; // owned clone of the chosen weights layout
         private final Map<Integer, Prim> matmuls; // by thread count
         final String impl;
 
-        private Weight(long n, long k, NDArray packed, NDArray bias, dnnl_memory_desc layout, Map<Integer, Prim> matmuls,
-                String impl) {
+        private Weight(Kind kind, long n, long k, NDArray packed, NDArray bias, NDArray scales, dnnl_memory_desc layout,
+                Map<Integer, Prim> matmuls, String impl) {
+            this.kind = kind;
             this.n = n;
             this.k = k;
             this.packed = packed;
             this.packedPtr = new BytePointer(direct(packed));
             this.bias = bias;
             this.biasPtr = bias == null ? null : new BytePointer(direct(bias));
+            this.scales = scales;
+            this.scalesPtr = scales == null ? null : new BytePointer(direct(scales));
             this.layout = layout;
             this.matmuls = matmuls;
             this.impl = impl;
         }
 
+        boolean fusedBias() {
+            return bias != null && kind == Kind.BF16;
+        }
+
         /** The matmul primitive for this thread count (the scratchpad size depends on it). */
         Prim matmul(State s, int threadCount) {
-            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, k, n, bias != null, layout));
+            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), layout));
         }
 
         @Override
         public String toString() {
-            return "bf16[" + n + "x" + k + ", " + packed.size() + " bytes] " + impl;
+            return kind.name().toLowerCase(java.util.Locale.ROOT) + "[" + n + "x" + k + ", " + packed.size() + " bytes] " + impl;
         }
     }
 
     /**
      * Converts {@code w} ({@code [N,K]} as torch.nn.Linear's, or {@code [K,N]} when {@code kn}) to
-     * bf16 in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's manager).
+     * {@code kind} in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's manager).
      */
-    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner) {
+    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind) {
         State s = state();
         if (s == null) {
             throw new ClipException("oneDNN is not available: " + failure);
@@ -212,18 +241,29 @@ final class Dnnl {
         long n = kn ? ws.get(1) : ws.get(0);
         long k = kn ? ws.get(0) : ws.get(1);
         int t = threadsHere(s);
-        Prim first = createMatmul(s, k, n, b != null, null);
+        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, null);
         dnnl_memory_desc chosen = dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0);
         dnnl_memory_desc layout = new dnnl_memory_desc();
         check(dnnl_memory_desc_clone(layout, chosen), "cloning the weights layout");
         long bytes = dnnl_memory_desc_get_size(layout);
         NDArray packed = owner.create(new Shape(bytes), DataType.INT8);
+        NDArray scales = null;
         try (NDManager scratch = owner.newSubManager()) {
-            NDArray contiguous = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory
-            contiguous.attach(scratch);
-            dnnl_memory_desc plain = md(new long[] {k, n}, dnnl_f32, kn ? dnnl_ab : dnnl_ba);
+            NDArray plainW = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory
+            plainW.attach(scratch);
+            int type = dnnl_f32;
+            if (kind == Kind.INT8) {
+                // symmetric per output channel: the channel's largest |w| maps to 127
+                NDArray amax = plainW.abs().max(new int[] {kn ? 0 : 1}, true);
+                NDArray sc = amax.div(127f).maximum(Float.MIN_NORMAL);
+                plainW = plainW.div(sc).round().toType(DataType.INT8, false);
+                scales = sc.reshape(n).duplicate();
+                scales.attach(owner);
+                type = dnnl_s8;
+            }
+            dnnl_memory_desc plain = md(new long[] {k, n}, type, kn ? dnnl_ab : dnnl_ba);
             try {
-                reorder(s, plain, new BytePointer(direct(contiguous)), layout, new BytePointer(direct(packed)));
+                reorder(s, plain, new BytePointer(direct(plainW)), layout, new BytePointer(direct(packed)));
             } finally {
                 dnnl_memory_desc_destroy(plain);
             }
@@ -235,8 +275,7 @@ final class Dnnl {
         }
         Map<Integer, Prim> matmuls = new ConcurrentHashMap<>();
         matmuls.put(t, first);
-        IMPLS.add(first.impl);
-        Weight weight = new Weight(n, k, packed, bias, layout, matmuls, first.impl);
+        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl);
         // The primitives are oneDNN objects, not tensors: freed once the model (holding the weight) is gone.
         CLEANER.register(weight, () -> {
             matmuls.values().forEach(Prim::destroy);
@@ -245,7 +284,7 @@ final class Dnnl {
         return weight;
     }
 
-    /** {@code x [..., K] @ w (+ b)} in bf16 with fp32 accumulation, into a new fp32 array of x's manager. */
+    /** {@code x [..., K] @ w (+ b)} in the weight's low precision, into a new fp32 array of x's manager. */
     static NDArray linear(NDArray x, Weight w) {
         State s = state();
         Shape xs = x.getShape();
@@ -260,36 +299,56 @@ final class Dnnl {
             return y;
         }
         int t = threadsHere(s);
+        NDArray rowScales = null;
         try (NDManager scratch = mgr.newSubManager()) {
-            NDArray xh = scratch.create(new Shape(m * k), DataType.FLOAT16); // bf16 bytes: same size, never read by libtorch
+            // low-precision activations: bf16 bytes in a 2-byte tensor, s8 in an int8 one; never read by libtorch
+            NDArray xl = scratch.create(new Shape(m * k), w.kind == Kind.BF16 ? DataType.FLOAT16 : DataType.INT8);
             ByteBuffer xb = x.toByteBuffer(true); // aliases a contiguous tensor, else a copy
             ByteBuffer xbDirect = xb.isDirect() ? xb : copyDirect(xb);
-            toBf16(s, m, k, t, new BytePointer(xbDirect), new BytePointer(direct(xh)));
+            BytePointer rowScalesPtr = null;
+            if (w.kind == Kind.INT8) {
+                // dynamic per-row quantization: the row's largest |x| maps to 127
+                rowScales = x.abs().max(new int[] {-1}, true).div(127f).maximum(Float.MIN_NORMAL); // [..., 1]
+                rowScales.attach(mgr);
+                rowScalesPtr = new BytePointer(direct(rowScales));
+            }
+            convert(s, w.kind, m, k, t, new BytePointer(xbDirect), new BytePointer(direct(xl)), rowScalesPtr);
             Prim p = w.matmul(s, t);
-            dnnl_memory_desc src = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+            dnnl_memory_desc src = md(new long[] {m, k}, w.kind.dnnl(), dnnl_ab);
             dnnl_memory_desc dst = md(new long[] {m, w.n}, dnnl_f32, dnnl_ab);
-            dnnl_memory_desc biasMd = w.bias == null ? null : md(new long[] {1, w.n}, dnnl_f32, dnnl_ab);
+            dnnl_memory_desc biasMd = w.fusedBias() ? md(new long[] {1, w.n}, dnnl_f32, dnnl_ab) : null;
+            dnnl_memory_desc scalesMd = w.scales == null ? null : md(new long[] {w.n}, dnnl_f32, dnnl_a);
             try {
-                execute(s, p, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
-                        new dnnl_memory_desc[] {src, w.layout, biasMd, dst},
-                        new Pointer[] {new BytePointer(direct(xh)), w.packedPtr, w.biasPtr, new BytePointer(direct(y))});
+                execute(s, p, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
+                        DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS},
+                        new dnnl_memory_desc[] {src, w.layout, biasMd, dst, scalesMd},
+                        new Pointer[] {new BytePointer(direct(xl)), w.packedPtr, w.biasPtr, new BytePointer(direct(y)),
+                                w.scalesPtr});
             } finally {
-                dnnl_memory_desc_destroy(src);
-                dnnl_memory_desc_destroy(dst);
-                if (biasMd != null) {
-                    dnnl_memory_desc_destroy(biasMd);
+                for (dnnl_memory_desc d : new dnnl_memory_desc[] {src, dst, biasMd, scalesMd}) {
+                    if (d != null) {
+                        dnnl_memory_desc_destroy(d);
+                    }
                 }
+            }
+        }
+        if (rowScales != null) {
+            y = y.muli(rowScales);
+            rowScales.close();
+            if (w.bias != null) {
+                y = y.addi(w.bias);
             }
         }
         return y;
     }
 
-    private static void toBf16(State s, long m, long k, int t, Pointer from, Pointer to) {
-        long key = (m << 24) ^ (k << 8) ^ t;
+    /** The activations in the low-precision type: bf16, or s8 divided by the per-row scales. */
+    private static void convert(State s, Kind kind, long m, long k, int t, Pointer from, Pointer to, Pointer rowScales) {
+        long key = ((m << 24) ^ (k << 8) ^ t) * 2 + kind.ordinal();
         Prim p = REORDERS.get(key);
         boolean transient_ = false;
         if (p == null) {
-            Prim created = createReorder(s, m, k);
+            Prim created = createReorder(s, kind, m, k);
             if (REORDERS.size() < MAX_CACHED_REORDERS) {
                 Prim raced = REORDERS.putIfAbsent(key, created);
                 if (raced != null) {
@@ -304,30 +363,38 @@ final class Dnnl {
             }
         }
         dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
-        dnnl_memory_desc b = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+        dnnl_memory_desc l = md(new long[] {m, k}, kind.dnnl(), dnnl_ab);
+        dnnl_memory_desc sc = kind == Kind.INT8 ? md(new long[] {m}, dnnl_f32, dnnl_a) : null;
         try {
-            execute(s, p, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc[] {f, b}, new Pointer[] {from, to});
+            execute(s, p, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST},
+                    new dnnl_memory_desc[] {f, l, sc}, new Pointer[] {from, to, rowScales});
         } finally {
             dnnl_memory_desc_destroy(f);
-            dnnl_memory_desc_destroy(b);
+            dnnl_memory_desc_destroy(l);
+            if (sc != null) {
+                dnnl_memory_desc_destroy(sc);
+            }
             if (transient_) {
                 p.destroy();
             }
         }
     }
 
-    private static Prim createReorder(State s, long m, long k) {
+    private static Prim createReorder(State s, Kind kind, long m, long k) {
         dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
-        dnnl_memory_desc b = md(new long[] {m, k}, dnnl_bf16, dnnl_ab);
+        dnnl_memory_desc l = md(new long[] {m, k}, kind.dnnl(), dnnl_ab);
         try {
             return create(s, attr -> {
+                if (kind == Kind.INT8) {
+                    check(dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 1), "setting per-row scales");
+                }
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
-                check(dnnl_reorder_primitive_desc_create(pd, f, s.engine, b, s.engine, attr), "creating an f32->bf16 reorder");
+                check(dnnl_reorder_primitive_desc_create(pd, f, s.engine, l, s.engine, attr), "creating an f32->" + kind + " reorder");
                 return pd;
             });
         } finally {
             dnnl_memory_desc_destroy(f);
-            dnnl_memory_desc_destroy(b);
+            dnnl_memory_desc_destroy(l);
         }
     }
 
@@ -345,18 +412,24 @@ final class Dnnl {
         }
     }
 
-    /** bf16 {@code [M,K] @ [K,N] (+ [1,N])} into fp32, M given at run time; weights {@code any} unless {@code layout}. */
-    private static Prim createMatmul(State s, long k, long n, boolean bias, dnnl_memory_desc layout) {
+    /**
+     * {@code [M,K] @ [K,N] (+ [1,N])} in {@code kind} into fp32, M given at run time; weights
+     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales.
+     */
+    private static Prim createMatmul(State s, Kind kind, long k, long n, boolean bias, dnnl_memory_desc layout) {
         long rm = DNNL_RUNTIME_DIM_VAL;
-        dnnl_memory_desc src = md(new long[] {rm, k}, dnnl_bf16, dnnl_ab);
-        dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, dnnl_bf16, dnnl_format_tag_any);
+        dnnl_memory_desc src = md(new long[] {rm, k}, kind.dnnl(), dnnl_ab);
+        dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, kind.dnnl(), dnnl_format_tag_any);
         dnnl_memory_desc b = bias ? md(new long[] {1, n}, dnnl_f32, dnnl_ab) : null;
         dnnl_memory_desc dst = md(new long[] {rm, n}, dnnl_f32, dnnl_ab);
         try {
             Prim p = create(s, attr -> {
+                if (kind == Kind.INT8) {
+                    check(dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 1 << 1), "setting per-channel scales");
+                }
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
                 check(dnnl_matmul_primitive_desc_create(pd, s.engine, src, wei, b, dst, attr),
-                        "creating a bf16 matmul " + k + "x" + n);
+                        "creating a " + kind + " matmul " + k + "x" + n);
                 return pd;
             });
             IMPLS.add(p.impl);

@@ -160,23 +160,27 @@ public final class ModelLoader {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
             Blas.setThreads(options.threads());
         }
-        boolean bf16 = options.dtype() == DType.BF16;
-        if (bf16) {
-            checkBf16(device, options.device());
+        Dnnl.Kind lowp = switch (options.dtype()) {
+            case BF16 -> Dnnl.Kind.BF16;
+            case INT8 -> Dnnl.Kind.INT8;
+            default -> null;
+        };
+        if (lowp != null) {
+            checkLowPrecision(options.dtype(), device, options.device());
             if (options.threads() > 0) {
                 Dnnl.setThreads(options.threads());
             }
         }
-        // bf16: the arrays stay fp32 (DJL 0.36's PyTorch JNI aborts the process on any bf16 array);
-        // the Linear layers' products run in bf16 through oneDNN.
+        // bf16, int8: the arrays stay fp32 (DJL 0.36's PyTorch JNI aborts the process on any bf16
+        // array); the Linear layers' products run in low precision through oneDNN.
         DataType type = switch (options.dtype()) {
-            case FP32, BF16 -> DataType.FLOAT32;
+            case FP32, BF16, INT8 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
         };
         NDManager manager = Engines.pytorch().newBaseManager(device);
         Trace.mark("load: engine started");
         try {
-            Weights w = new Weights(ckpt.tensors(), manager, type, bf16);
+            Weights w = new Weights(ckpt.tensors(), manager, type, lowp);
             ImageEncoder image = c.vit()
                     ? new VisionTransformer(w, c, options.activation())
                     : new ModifiedResNet(w, c);
@@ -191,7 +195,7 @@ public final class ModelLoader {
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
                     ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
-                    spec, vocabularySha256(options, file, folder), kernel(bf16, type, device));
+                    spec, vocabularySha256(options, file, folder), kernel(lowp != null, type, device));
             Trace.mark("load: model ready");
             return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
         } catch (RuntimeException e) {
@@ -201,13 +205,14 @@ public final class ModelLoader {
     }
 
     /**
-     * The dtype a model asked for in {@code requested} computes in on {@code device}: bf16 on a CPU
-     * without bf16 instructions falls back to fp32, saying so through {@code notices} (the fp32
-     * path is faster there than oneDNN's emulation, and gives the same embeddings within 0.999
-     * cosine); everything else as asked ({@link #load} refuses what cannot run, naming why).
+     * The dtype a model asked for in {@code requested} computes in on {@code device}: bf16 (int8) on
+     * a CPU without bf16 (int8 dot-product) instructions falls back to fp32, saying so through
+     * {@code notices} (the fp32 path is faster there than oneDNN's emulation, and it is what the
+     * reduced types approximate); everything else as asked ({@link #load} refuses what cannot run,
+     * naming why).
      */
     public static DType effectiveDType(DType requested, String device, CpuFeatures cpu, java.util.function.Consumer<String> notices) {
-        if (requested == DType.BF16 && device.equals("cpu")) {
+        if ((requested == DType.BF16 || requested == DType.INT8) && device.equals("cpu")) {
             java.util.Optional<String> missing = cpu.missingFor(requested);
             if (missing.isPresent()) {
                 notices.accept(missing.get() + ": computing in fp32 instead");
@@ -217,24 +222,25 @@ public final class ModelLoader {
         return requested;
     }
 
-    private static void checkBf16(Device device, String name) {
+    private static void checkLowPrecision(DType dtype, Device device, String name) {
+        String d = dtype.name().toLowerCase(java.util.Locale.ROOT);
         if (device.isGpu()) {
-            throw new ClipException("bf16 compute runs on CPU only (through oneDNN; DJL 0.36's PyTorch engine cannot hold "
+            throw new ClipException(d + " compute runs on CPU only (through oneDNN; DJL 0.36's PyTorch engine cannot hold "
                     + "bf16 arrays): on " + name + " use dtype fp16 or fp32");
         }
-        java.util.Optional<String> missing = CpuFeatures.detect().missingFor(DType.BF16);
+        java.util.Optional<String> missing = CpuFeatures.detect().missingFor(dtype);
         if (missing.isPresent()) {
             throw new ClipException(missing.get() + ": use dtype fp32 (ClipModel.builder() falls back to it with a notice)");
         }
         if (!Dnnl.usable()) {
-            throw new ClipException("bf16 needs oneDNN's native library for this platform (org.bytedeco:dnnl with the "
+            throw new ClipException(d + " needs oneDNN's native library for this platform (org.bytedeco:dnnl with the "
                     + "platform's classifier, e.g. linux-x86_64): " + Dnnl.failure());
         }
     }
 
     /** What computes the matrix products ({@link ModelInfo#kernel()}). */
-    private static String kernel(boolean bf16, DataType type, Device device) {
-        if (bf16) {
+    private static String kernel(boolean lowp, DataType type, Device device) {
+        if (lowp) {
             return "onednn:" + String.join(",", new java.util.TreeSet<>(Dnnl.implementations()));
         }
         if (type == DataType.FLOAT32 && !device.isGpu() && Blas.usable()) {

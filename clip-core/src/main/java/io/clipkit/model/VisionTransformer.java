@@ -41,7 +41,7 @@ final class VisionTransformer implements ImageEncoder {
     public NDArray forward(NDArray images) {
         long b = images.getShape().get(0);
         NDArray x;
-        if ((Blas.applies(images) || patchEmbed.bf16() != null && Dnnl.applies(images)) && !Nn.recorded(conv1)) {
+        if ((Blas.applies(images) || patchEmbed.lowp() != null && Dnnl.applies(images)) && !Nn.recorded(conv1)) {
             // Kernel = stride = patch, no padding: the convolution is one product of the flattened
             // patches [B*g*g, 3*p*p] with the kernel [W, 3*p*p].
             x = images.reshape(b, 3, grid, patch, grid, patch).transpose(0, 2, 4, 1, 3, 5)

@@ -21,21 +21,22 @@ final class Weights {
     private final NDManager manager;
     private final DataType computeType;
     private final Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
-    private final boolean bf16Products;
+    private final Dnnl.Kind products;
 
     Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
-        this(tensors, manager, computeType, false);
+        this(tensors, manager, computeType, null);
     }
 
     /**
-     * @param bf16Products whether the Linear layers' products run in bf16 through oneDNN (their
-     *     weights are converted once, here); the arrays stay in {@code computeType} for everything else
+     * @param products the low precision the Linear layers' products run in through oneDNN (their
+     *     weights are converted once, here), or null for fp32; the arrays stay in {@code computeType}
+     *     for everything else
      */
-    Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType, boolean bf16Products) {
+    Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType, Dnnl.Kind products) {
         this.tensors = tensors;
         this.manager = manager;
         this.computeType = computeType;
-        this.bf16Products = bf16Products;
+        this.products = products;
     }
 
     /** A Linear layer: weight {@code [n,k]}, bias {@code [n]} (null name: none). */
@@ -45,13 +46,13 @@ final class Weights {
 
     /** A Linear layer over arrays already loaded (views of a packed projection). */
     Linear linear(NDArray w, NDArray b) {
-        return new Linear(w, b, false, bf16Products ? Dnnl.pack(w, b, false, manager) : null);
+        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products) : null);
     }
 
     /** A bias-free projection stored input-major, {@code [k,n]} ({@code x @ w}), as CLIP's {@code proj}s are. */
     Linear projection(String name, long k, long n) {
         NDArray w = get(name, k, n);
-        return new Linear(w, null, true, bf16Products ? Dnnl.pack(w, null, true, manager) : null);
+        return new Linear(w, null, true, products != null ? Dnnl.pack(w, null, true, manager, products) : null);
     }
 
     DataType computeType() {
