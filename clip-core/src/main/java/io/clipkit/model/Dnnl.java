@@ -16,6 +16,7 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
+import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -196,10 +197,12 @@ final class Dnnl {
         private final dnnl_memory_desc layout; // owned clone of the chosen weights layout
         private final Map<Integer, Prim> matmuls; // by thread count
         final String impl;
+        final io.clipkit.Activation fused; // applied by the kernel to its output (bf16), or null
 
         private Weight(Kind kind, long n, long k, NDArray packed, NDArray bias, NDArray scales, dnnl_memory_desc layout,
-                Map<Integer, Prim> matmuls, String impl) {
+                Map<Integer, Prim> matmuls, String impl, io.clipkit.Activation fused) {
             this.kind = kind;
+            this.fused = fused;
             this.n = n;
             this.k = k;
             this.packed = packed;
@@ -219,7 +222,7 @@ final class Dnnl {
 
         /** The matmul primitive for this thread count (the scratchpad size depends on it). */
         Prim matmul(State s, int threadCount) {
-            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), layout));
+            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), fused, layout));
         }
 
         @Override
@@ -230,9 +233,12 @@ final class Dnnl {
 
     /**
      * Converts {@code w} ({@code [N,K]} as torch.nn.Linear's, or {@code [K,N]} when {@code kn}) to
-     * {@code kind} in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's manager).
+     * {@code kind} in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's
+     * manager). {@code then}: an activation the bf16 kernel applies to its output (a post-op, saving
+     * libtorch's passes over the MLP's widest tensor); int8 ignores it (its bias comes after the kernel).
      */
-    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind) {
+    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind, io.clipkit.Activation then) {
+        io.clipkit.Activation fused = kind == Kind.BF16 ? then : null;
         State s = state();
         if (s == null) {
             throw new ClipException("oneDNN is not available: " + failure);
@@ -241,7 +247,7 @@ final class Dnnl {
         long n = kn ? ws.get(1) : ws.get(0);
         long k = kn ? ws.get(0) : ws.get(1);
         int t = threadsHere(s);
-        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, null);
+        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, fused, null);
         dnnl_memory_desc chosen = dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0);
         dnnl_memory_desc layout = new dnnl_memory_desc();
         check(dnnl_memory_desc_clone(layout, chosen), "cloning the weights layout");
@@ -275,7 +281,7 @@ final class Dnnl {
         }
         Map<Integer, Prim> matmuls = new ConcurrentHashMap<>();
         matmuls.put(t, first);
-        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl);
+        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl, fused);
         // The primitives are oneDNN objects, not tensors: freed once the model (holding the weight) is gone.
         CLEANER.register(weight, () -> {
             matmuls.values().forEach(Prim::destroy);
@@ -414,9 +420,10 @@ final class Dnnl {
 
     /**
      * {@code [M,K] @ [K,N] (+ [1,N])} in {@code kind} into fp32, M given at run time; weights
-     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales.
+     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales; then {@code act} (or none).
      */
-    private static Prim createMatmul(State s, Kind kind, long k, long n, boolean bias, dnnl_memory_desc layout) {
+    private static Prim createMatmul(State s, Kind kind, long k, long n, boolean bias, io.clipkit.Activation act,
+            dnnl_memory_desc layout) {
         long rm = DNNL_RUNTIME_DIM_VAL;
         dnnl_memory_desc src = md(new long[] {rm, k}, kind.dnnl(), dnnl_ab);
         dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, kind.dnnl(), dnnl_format_tag_any);
@@ -426,6 +433,19 @@ final class Dnnl {
             Prim p = create(s, attr -> {
                 if (kind == Kind.INT8) {
                     check(dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 1 << 1), "setting per-channel scales");
+                }
+                if (act != null) {
+                    dnnl_post_ops po = new dnnl_post_ops();
+                    check(dnnl_post_ops_create(po), "creating post-ops");
+                    try {
+                        // QuickGELU x*sigmoid(1.702x) is oneDNN's swish with alpha 1.702; GELU is gelu_erf (exact, as torch's)
+                        check(act == io.clipkit.Activation.GELU
+                                ? dnnl_post_ops_append_eltwise(po, dnnl_eltwise_gelu_erf, 0f, 0f)
+                                : dnnl_post_ops_append_eltwise(po, dnnl_eltwise_swish, 1.702f, 0f), "appending the activation");
+                        check(dnnl_primitive_attr_set_post_ops(attr, po), "setting post-ops");
+                    } finally {
+                        dnnl_post_ops_destroy(po);
+                    }
                 }
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
                 check(dnnl_matmul_primitive_desc_create(pd, s.engine, src, wei, b, dst, attr),

@@ -23,4 +23,12 @@ record Linear(NDArray w, NDArray b, boolean kn, Dnnl.Weight lowp) {
         }
         return Nn.linear(x, w, b);
     }
+
+    /** {@code act(apply(x))}; the bf16 kernel applies the activation itself when it was converted with it. */
+    NDArray applyThen(NDArray x, io.clipkit.Activation act) {
+        if (lowp != null && lowp.fused == act && Dnnl.applies(x) && !Nn.recorded(w)) {
+            return Dnnl.linear(x, lowp);
+        }
+        return Nn.activation(apply(x), act, w);
+    }
 }

@@ -25,7 +25,7 @@ final class Transformer {
         this.activation = activation;
         this.blocks = new Block[layers];
         for (int i = 0; i < layers; i++) {
-            blocks[i] = new Block(w, prefix + ".resblocks." + i + ".", width);
+            blocks[i] = new Block(w, prefix + ".resblocks." + i + ".", width, activation);
         }
     }
 
@@ -69,7 +69,7 @@ final class Transformer {
         final Linear fc;
         final Linear proj;
 
-        Block(Weights w, String p, int width) {
+        Block(Weights w, String p, int width, Activation act) {
             ln1W = w.getFloat(p + "ln_1.weight", width);
             ln1B = w.getFloat(p + "ln_1.bias", width);
             in = w.linear(p + "attn.in_proj_weight", p + "attn.in_proj_bias", 3L * width, width);
@@ -81,7 +81,7 @@ final class Transformer {
             ln2W = w.getFloat(p + "ln_2.weight", width);
             ln2B = w.getFloat(p + "ln_2.bias", width);
             long hidden = w.shape(p + "mlp.c_fc.weight") != null ? w.shape(p + "mlp.c_fc.weight")[0] : 4L * width;
-            fc = w.linear(p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", hidden, width);
+            fc = w.linear(p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", hidden, width, act);
             proj = w.linear(p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", width, hidden);
         }
 
@@ -125,7 +125,7 @@ final class Transformer {
             NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
             NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
             NDArray y = xq.addi(out.apply(Nn.merge(a)));
-            NDArray mlp = Nn.activation(fc.apply(Nn.layerNorm(y, ln2W, ln2B)), act, fc.w());
+            NDArray mlp = fc.applyThen(Nn.layerNorm(y, ln2W, ln2B), act);
             return Nn.addi(y, proj.apply(mlp), ln2W).reshape(b, width);
         }
 
@@ -138,7 +138,7 @@ final class Transformer {
             NDArray qkv = in.apply(h).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
             NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
             NDArray y = x.add(out.apply(Nn.merge(a)));
-            NDArray m = Nn.activation(fc.apply(Nn.layerNorm(y, ln2W, ln2B)), act, fc.w());
+            NDArray m = fc.applyThen(Nn.layerNorm(y, ln2W, ln2B), act);
             return Nn.addi(y, proj.apply(m), ln2W);
         }
     }

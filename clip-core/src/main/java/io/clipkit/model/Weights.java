@@ -41,18 +41,25 @@ final class Weights {
 
     /** A Linear layer: weight {@code [n,k]}, bias {@code [n]} (null name: none). */
     Linear linear(String weight, String bias, long n, long k) {
-        return linear(get(weight, n, k), bias == null ? null : get(bias, n));
+        return linear(weight, bias, n, k, null);
+    }
+
+    /** A Linear layer followed by {@code then} (see {@link Linear#applyThen}). */
+    Linear linear(String weight, String bias, long n, long k, io.clipkit.Activation then) {
+        NDArray w = get(weight, n, k);
+        NDArray b = bias == null ? null : get(bias, n);
+        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products, then) : null);
     }
 
     /** A Linear layer over arrays already loaded (views of a packed projection). */
     Linear linear(NDArray w, NDArray b) {
-        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products) : null);
+        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products, null) : null);
     }
 
     /** A bias-free projection stored input-major, {@code [k,n]} ({@code x @ w}), as CLIP's {@code proj}s are. */
     Linear projection(String name, long k, long n) {
         NDArray w = get(name, k, n);
-        return new Linear(w, null, true, products != null ? Dnnl.pack(w, null, true, manager, products) : null);
+        return new Linear(w, null, true, products != null ? Dnnl.pack(w, null, true, manager, products, null) : null);
     }
 
     DataType computeType() {

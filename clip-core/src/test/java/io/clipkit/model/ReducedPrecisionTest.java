@@ -27,7 +27,9 @@ class ReducedPrecisionTest {
     static Stream<Arguments> cases() {
         return ModelFixtures.cases().stream()
                 .filter(c -> !c.format().equals("state-dict")) // same weights as another file of the model
-                .flatMap(c -> Stream.of(Arguments.of(c, DType.FP16), Arguments.of(c, DType.BF16), Arguments.of(c, DType.INT8)));
+                .flatMap(c -> Stream.of(Arguments.of(c, DType.FP16, Activation.QUICK_GELU),
+                        Arguments.of(c, DType.BF16, Activation.QUICK_GELU), Arguments.of(c, DType.BF16, Activation.GELU),
+                        Arguments.of(c, DType.INT8, Activation.QUICK_GELU)));
     }
 
     /** bf16 and int8 run only where the CPU has them (elsewhere the builder falls back to fp32: see {@code Bf16DecisionTest}). */
@@ -36,25 +38,27 @@ class ReducedPrecisionTest {
                 () -> "skipped: " + CpuFeatures.detect().missingFor(dtype).orElse(""));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void reducedPrecisionStaysClose(ModelFixtures.Case c, DType dtype) throws Exception {
+    void reducedPrecisionStaysClose(ModelFixtures.Case c, DType dtype, Activation act) throws Exception {
         assumeBf16(dtype);
-        ModelOptions opts = ModelOptions.builder().dtype(dtype).build();
+        ModelOptions opts = ModelOptions.builder().dtype(dtype).activation(act).build();
         try (ClipModel model = io.clipkit.model.ModelLoader.load(c.checkpoint(), opts)) {
             assertEquals(dtype, model.info().dtype());
             Fidelity fi = EncoderFidelityTest.worst(model.encodePreprocessed(ModelFixtures.images(c.images()), false),
-                    ModelFixtures.rows(c.expected(Activation.QUICK_GELU, "image")));
+                    ModelFixtures.rows(c.expected(act, "image")));
             Fidelity ft = EncoderFidelityTest.worst(model.encodeTokens(c.tokens(), false),
-                    ModelFixtures.rows(c.expected(Activation.QUICK_GELU, "text")));
+                    ModelFixtures.rows(c.expected(act, "text")));
             synchronized (REPORT) {
-                REPORT.append(String.format("%-45s %-5s image %s | text %s%n", c, dtype, fi, ft));
+                REPORT.append(String.format("%-45s %-5s %-10s image %s | text %s%n", c, dtype, act.cliName(), fi, ft));
             }
             double bound = dtype == DType.FP16 ? 0.995 : 0.999;
             assertTrue(fi.cosine() >= bound, "image " + fi);
             assertTrue(ft.cosine() >= bound, "text " + ft);
             if (dtype != DType.FP16) {
                 assertTrue(model.info().kernel().startsWith("onednn:"), model.info().kernel());
+            } else {
+                assertEquals("libtorch", model.info().kernel());
             }
         }
     }
