@@ -71,6 +71,10 @@ public class DtypeBench {
                 System.out.printf("  agreement with the fp32 reference: image %s; text %s%n", fi, ft);
             }
         }
+        org.bytedeco.javacpp.Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+        var v = org.bytedeco.dnnl.global.dnnl.dnnl_version();
+        System.out.printf("oneDNN %d.%d.%d, effective ISA 0x%x (dnnl_get_effective_cpu_isa; 0xfef = avx10_1_512_amx = avx512_core_amx, 0xe7 = avx512_core_bf16)%n",
+                v.major(), v.minor(), v.patch(), org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa());
         if (ref.contains("bf16_image_s")) {
             System.out.printf("python torch bf16 autocast: images %.1f/s (%.2fx ref fp32), texts %.1f/s (%.2fx ref fp32);"
                     + " worst cos image %.6f, text %.6f%n",

@@ -89,12 +89,6 @@ final class Dnnl {
         return failure;
     }
 
-    /** oneDNN's version and the instruction set it dispatches to ({@code dnnl_get_effective_cpu_isa}). */
-    static String describe() {
-        State s = state();
-        return s == null ? "oneDNN unavailable: " + failure : s.version + " isa=" + isaName(dnnl_get_effective_cpu_isa());
-    }
-
     /** The implementations that have run (or been created) in this process, e.g. {@code brg_matmul:avx10_1_512_amx}. */
     static Set<String> implementations() {
         return Set.copyOf(IMPLS);
@@ -130,7 +124,7 @@ final class Dnnl {
         void omp_set_num_threads(int n);
     }
 
-    private record State(dnnl_engine engine, Gomp gomp, int defaultThreads, String version) {}
+    private record State(dnnl_engine engine, Gomp gomp, int defaultThreads) {}
 
     private static State load() {
         Loader.load(org.bytedeco.dnnl.global.dnnl.class);
@@ -145,8 +139,7 @@ final class Dnnl {
             gomp = com.sun.jna.Native.load(path, Gomp.class, Map.of(com.sun.jna.Library.OPTION_OPEN_FLAGS, 0x1 | 0x4));
             def = gomp.omp_get_max_threads();
         }
-        var v = dnnl_version();
-        return new State(engine, gomp, def, "oneDNN " + v.major() + "." + v.minor() + "." + v.patch());
+        return new State(engine, gomp, def);
     }
 
     /** Sets this thread's OpenMP thread count for oneDNN's runtime, and returns it. */
@@ -569,37 +562,5 @@ final class Dnnl {
         if (status != dnnl_success) {
             throw new ClipException("oneDNN failed " + what + " (status " + status + ")");
         }
-    }
-
-    /** A readable name for oneDNN's {@code dnnl_cpu_isa_t}. */
-    static String isaName(int isa) {
-        if (isa == dnnl_cpu_isa_avx512_core_amx_fp16) {
-            return "avx512_core_amx_fp16";
-        }
-        if (isa == dnnl_cpu_isa_avx512_core_amx) {
-            return "avx512_core_amx";
-        }
-        if (isa == dnnl_cpu_isa_avx512_core_fp16) {
-            return "avx512_core_fp16";
-        }
-        if (isa == dnnl_cpu_isa_avx512_core_bf16) {
-            return "avx512_core_bf16";
-        }
-        if (isa == dnnl_cpu_isa_avx512_core_vnni) {
-            return "avx512_core_vnni";
-        }
-        if (isa == dnnl_cpu_isa_avx512_core) {
-            return "avx512_core";
-        }
-        if (isa == dnnl_cpu_isa_avx2_vnni_2) {
-            return "avx2_vnni_2";
-        }
-        if (isa == dnnl_cpu_isa_avx2_vnni) {
-            return "avx2_vnni";
-        }
-        if (isa == dnnl_cpu_isa_avx2) {
-            return "avx2";
-        }
-        return "0x" + Integer.toHexString(isa);
     }
 }

@@ -53,6 +53,9 @@ public final class ModelLoader {
         boolean loaded = false;
         try {
             startNativesInBackground();
+            if ((options.dtype() == DType.BF16 || options.dtype() == DType.INT8) && options.device().equals("cpu")) {
+                daemon(Dnnl::usable).start(); // loads oneDNN (~0.5 s) while the weights are read
+            }
             Future<String> hash = pool.submit(folder::sha256);
             Future<ClipTokenizer> tokenizer = pool.submit(() -> tokenizer(folder, options, file));
             Trace.mark("load: reading " + folder.weights());
