@@ -3,8 +3,8 @@
 // For each compute type: loads the random ViT-B/32-sized checkpoint through ClipModel.builder(),
 // checks the embeddings against the fp32 reference's (worst cosine), times batch-32 image
 // (preprocessed) and text embedding (median of the rounds), and prints throughput, the ratio to
-// the Python reference measured in the same run (bench/dtype_ref.py), the kernel that ran, and the
-// fraction of the machine's peak FLOP/s used.
+// the Python reference measured in the same run (bench/dtype_ref.py), the kernel that ran, the
+// fraction of the machine's peak FLOP/s used and the RSS. bench/dtype.sh runs one JVM per type.
 import io.clipkit.ClipModel;
 import io.clipkit.DType;
 import io.clipkit.ModelInfo;
@@ -41,10 +41,12 @@ public class DtypeBench {
         String ref = Files.readString(dir.resolve("dtype-ref.json"));
         CpuFeatures cpu = CpuFeatures.detect();
         double ghz = ghz();
-        System.out.printf("peak FLOP/s = %d threads x %.2f GHz (%s) x FLOP/cycle/core of the instruction set "
-                + "(fp32: AVX-512 2 FMA units x 16 lanes x 2 = 64, AVX2 32; bf16: AMX-BF16 1024, AVX512-BF16 128;"
-                + " int8 ops: AMX-INT8 2048, AVX512-VNNI 256)%n",
-                threads, ghz, ghzSource);
+        if (modes.contains("fp32")) {
+            System.out.printf("peak FLOP/s = %d threads x %.2f GHz (%s) x FLOP/cycle/core of the instruction set "
+                    + "(fp32: AVX-512 2 FMA units x 16 lanes x 2 = 64, AVX2 32; bf16: AMX-BF16 1024, AVX512-BF16 128;"
+                    + " int8 ops: AMX-INT8 2048, AVX512-VNNI 256)%n",
+                    threads, ghz, ghzSource);
+        }
         double refImg = n / num(ref, "fp32_image_s");
         double refTxt = tokens.length / num(ref, "fp32_text_s");
         for (String mode : modes) {
@@ -56,6 +58,7 @@ public class DtypeBench {
                 ModelInfo info = model.info();
                 String fi = fidelity(model.encodePreprocessed(images, false), Npy.read(dir.resolve("ref-image.npy")));
                 String ft = fidelity(model.encodeTokens(tokens, false), Npy.read(dir.resolve("ref-text.npy")));
+                long rss = rssMb();
                 double ti = median(() -> model.encodePreprocessed(images, false));
                 double tt = median(() -> model.encodeTokens(tokens, false));
                 double perCycle = flopsPerCycle(info.dtype(), cpu);
@@ -63,28 +66,33 @@ public class DtypeBench {
                 double imgFlops = imageFlops(info) * n / ti;
                 double txtFlops = textFlops(info) * tokens.length / tt;
                 System.out.printf("java %s (ran %s, kernel %s): images %.1f/s (%.2fx ref fp32), texts %.1f/s (%.2fx ref fp32),"
-                        + " load %.2fs%n", mode, info.dtype().name().toLowerCase(), info.kernel(), n / ti, (n / ti) / refImg,
-                        tokens.length / tt, (tokens.length / tt) / refTxt, loadS);
+                        + " load %.2fs, RSS after the first batches %d MB%n", mode, info.dtype().name().toLowerCase(), info.kernel(),
+                        n / ti, (n / ti) / refImg, tokens.length / tt, (tokens.length / tt) / refTxt, loadS, rss);
                 System.out.printf("  matmul FLOP/s: images %.0f GFLOP/s = %.1f%% of %s peak %.0f GFLOP/s; texts %.0f GFLOP/s = %.1f%%%n",
                         imgFlops / 1e9, 100 * imgFlops / peak, info.dtype().name().toLowerCase(), peak / 1e9,
                         txtFlops / 1e9, 100 * txtFlops / peak);
                 System.out.printf("  agreement with the fp32 reference: image %s; text %s%n", fi, ft);
             }
         }
-        org.bytedeco.javacpp.Loader.load(org.bytedeco.dnnl.global.dnnl.class);
-        var v = org.bytedeco.dnnl.global.dnnl.dnnl_version();
-        System.out.printf("oneDNN %d.%d.%d, effective ISA 0x%x (dnnl_get_effective_cpu_isa; 0xfef = avx10_1_512_amx = avx512_core_amx, 0xe7 = avx512_core_bf16)%n",
-                v.major(), v.minor(), v.patch(), org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa());
-        if (ref.contains("bf16_image_s")) {
-            System.out.printf("python torch bf16 autocast: images %.1f/s (%.2fx ref fp32), texts %.1f/s (%.2fx ref fp32);"
-                    + " worst cos image %.6f, text %.6f%n",
-                    n / num(ref, "bf16_image_s"), (n / num(ref, "bf16_image_s")) / refImg,
-                    tokens.length / num(ref, "bf16_text_s"), (tokens.length / num(ref, "bf16_text_s")) / refTxt,
-                    num(ref, "bf16_image_cos"), num(ref, "bf16_text_cos"));
+        if (modes.stream().anyMatch(m -> !m.equals("fp32"))) {
+            var v = org.bytedeco.dnnl.global.dnnl.dnnl_version();
+            System.out.printf("  oneDNN %d.%d.%d, effective ISA 0x%x (dnnl_get_effective_cpu_isa; 0xfef = avx10_1_512_amx ="
+                    + " avx512_core_amx, 0xe7 = avx512_core_bf16)%n",
+                    v.major(), v.minor(), v.patch(), org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa());
         }
     }
 
     static String ghzSource = "";
+
+    static long rssMb() throws Exception {
+        System.gc();
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
 
     /** The nominal clock: /proc/cpuinfo's "cpu MHz", else the TSC rate (bogomips / 2), as VMs report it. */
     static double ghz() throws Exception {

@@ -29,5 +29,8 @@ java -cp clip-cli/target/clip.jar bench/BlasInfo.java
 /usr/bin/python3 bench/encoders_ref.py gen "$dir" ViT-B-32
 # torch.set_num_threads does not reach the system OpenBLAS's own threads: cap them the same way.
 OPENBLAS_NUM_THREADS="$threads" /usr/bin/python3 bench/dtype_ref.py "$dir" "$threads"
-java -Xmx4g -Dai.djl.offline=true ${BENCH_JAVA_OPTS:-} -cp clip-cli/target/clip.jar bench/DtypeBench.java "$dir" "$threads" "$modes"
+# one JVM per compute type: its RSS is its own
+for mode in ${modes//,/ }; do
+  java -Xmx4g -Dai.djl.offline=true ${BENCH_JAVA_OPTS:-} -cp clip-cli/target/clip.jar bench/DtypeBench.java "$dir" "$threads" "$mode"
+done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -70,7 +70,9 @@ def main(out, threads):
     line = (f"python reference (torch {torch.__version__}, {threads} threads): fp32 images "
             f"{BATCH / res['fp32_image_s']:.1f}/s, texts {BATCH / res['fp32_text_s']:.1f}/s")
     if "bf16_image_s" in res:
-        line += (f"; bf16 autocast images {BATCH / res['bf16_image_s']:.1f}/s, texts {BATCH / res['bf16_text_s']:.1f}/s"
+        line += (f"; bf16 autocast images {BATCH / res['bf16_image_s']:.1f}/s"
+                 f" ({res['fp32_image_s'] / res['bf16_image_s']:.2f}x its fp32), texts {BATCH / res['bf16_text_s']:.1f}/s"
+                 f" ({res['fp32_text_s'] / res['bf16_text_s']:.2f}x)"
                  f" (worst cos to fp32: image {res['bf16_image_cos']:.6f}, text {res['bf16_text_cos']:.6f})")
     print(line)
 
