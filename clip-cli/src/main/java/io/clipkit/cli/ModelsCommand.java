@@ -347,6 +347,7 @@ final class ModelsCommand implements Runnable {
                     + ", context " + i.contextLength() + ", vocab " + i.vocabSize());
             row(out, "activation", i.activation().cliName());
             row(out, "device", i.device() + " (" + i.dtype().name().toLowerCase(Locale.ROOT) + ")");
+            row(out, "kernel", i.kernel());
         }
 
         /** Width of the label column: the longest label ("checkpoint sha256:") and one space. */

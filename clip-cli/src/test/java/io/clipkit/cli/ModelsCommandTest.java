@@ -166,6 +166,7 @@ class ModelsCommandTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("name:              my.pt"), r.out);
         assertTrue(r.out.contains("embed dim:         16") && r.out.contains("context 12"), r.out);
+        assertTrue(r.out.contains("kernel:            libtorch"), r.out);
     }
 
     /** Regression: inspecting a checkpoint failed when no vocabulary was beside it or in the cache. */
