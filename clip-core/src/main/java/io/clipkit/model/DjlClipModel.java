@@ -269,6 +269,17 @@ final class DjlClipModel implements ClipModel {
         return manager.getManagedArrays().size();
     }
 
+    /** Bytes of the native arrays the model's manager holds (the weights, in whatever form). */
+    long weightBytes() {
+        long bytes = 0;
+        for (ai.djl.ndarray.NDResource r : manager.getManagedArrays()) {
+            if (r instanceof NDArray a) {
+                bytes += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return bytes;
+    }
+
     Device device() {
         return manager.getDevice();
     }

@@ -58,7 +58,7 @@ final class Transformer {
     private static final class Block {
         final NDArray ln1W;
         final NDArray ln1B;
-        final NDArray inW; // the packed in-projection, for training's views (see forwardAt)
+        final NDArray inW; // the packed in-projection, for training's views (see forwardAt); null in bf16/int8
         final NDArray inB;
         final Linear in;
         final Linear q; // views of the packed in-projection: queries, and keys+values
@@ -72,11 +72,13 @@ final class Transformer {
         Block(Weights w, String p, int width, Activation act) {
             ln1W = w.getFloat(p + "ln_1.weight", width);
             ln1B = w.getFloat(p + "ln_1.bias", width);
-            in = w.linear(p + "attn.in_proj_weight", p + "attn.in_proj_bias", 3L * width, width);
+            NDArray packedW = w.get(p + "attn.in_proj_weight", 3L * width, width);
+            NDArray packedB = w.get(p + "attn.in_proj_bias", 3L * width);
+            q = w.linear(packedW.get(":" + width), packedB.get(":" + width));
+            kv = w.linear(packedW.get(width + ":"), packedB.get(width + ":"));
+            in = w.linear(packedW, packedB); // last: in bf16/int8 this frees the fp32 arrays the views above came from
             inW = in.w();
             inB = in.b();
-            q = w.linear(inW.get(":" + width), inB.get(":" + width));
-            kv = w.linear(inW.get(width + ":"), inB.get(width + ":"));
             out = w.linear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);
             ln2W = w.getFloat(p + "ln_2.weight", width);
             ln2B = w.getFloat(p + "ln_2.bias", width);
@@ -101,7 +103,7 @@ final class Transformer {
             NDArray kv;
             NDArray q;
             NDArray hq = Nn.embedding(rows, h.reshape(b * t, width)).reshape(b, 1, width);
-            if (Nn.recorded(inW)) {
+            if (inW != null && Nn.recorded(inW)) {
                 // Training: the views taken at load predate the gradients, so take them again to lead
                 // back to inW; views are not leaves, so Nn.linear cannot tell they need libtorch's path.
                 kv = Nn.torchLinear(h, inW.get(width + ":"), inB.get(width + ":"));

@@ -46,20 +46,34 @@ final class Weights {
 
     /** A Linear layer followed by {@code then} (see {@link Linear#applyThen}). */
     Linear linear(String weight, String bias, long n, long k, io.clipkit.Activation then) {
-        NDArray w = get(weight, n, k);
-        NDArray b = bias == null ? null : get(bias, n);
-        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products, then) : null);
+        return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, then);
     }
 
     /** A Linear layer over arrays already loaded (views of a packed projection). */
     Linear linear(NDArray w, NDArray b) {
-        return new Linear(w, b, false, products != null ? Dnnl.pack(w, b, false, manager, products, null) : null);
+        return linear(w, b, false, null);
     }
 
     /** A bias-free projection stored input-major, {@code [k,n]} ({@code x @ w}), as CLIP's {@code proj}s are. */
     Linear projection(String name, long k, long n) {
-        NDArray w = get(name, k, n);
-        return new Linear(w, null, true, products != null ? Dnnl.pack(w, null, true, manager, products, null) : null);
+        return linear(get(name, k, n), null, true, null);
+    }
+
+    /**
+     * fp32 products keep the arrays; low-precision ones convert them for oneDNN and free the fp32
+     * copies (a bf16 model holds 2 bytes per Linear weight, not 4 + 2): nothing else reads them,
+     * as such a model is never trained.
+     */
+    private Linear linear(NDArray w, NDArray b, boolean kn, io.clipkit.Activation then) {
+        if (products == null) {
+            return new Linear(w, b, kn, null);
+        }
+        Dnnl.Weight packed = Dnnl.pack(w, b, kn, manager, products, then);
+        w.close();
+        if (b != null) {
+            b.close();
+        }
+        return new Linear(null, null, kn, packed);
     }
 
     DataType computeType() {

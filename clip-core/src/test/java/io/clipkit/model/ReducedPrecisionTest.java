@@ -102,6 +102,28 @@ class ReducedPrecisionTest {
         }
     }
 
+    /** The Linear layers' fp32 copies are freed once converted: bf16 holds 2 bytes per such weight, int8 1. */
+    @Test
+    void reducedTypesHoldLessWeightMemory() throws Exception {
+        ModelFixtures.Case c = ModelFixtures.cases().get(0);
+        long fp32;
+        try (ClipModel m = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().build())) {
+            fp32 = ((DjlClipModel) m).weightBytes();
+        }
+        long previous = fp32;
+        for (DType d : java.util.List.of(DType.BF16, DType.INT8)) {
+            assumeBf16(d);
+            try (ClipModel m = io.clipkit.model.ModelLoader.load(c.checkpoint(), ModelOptions.builder().dtype(d).build())) {
+                long bytes = ((DjlClipModel) m).weightBytes();
+                synchronized (REPORT) {
+                    REPORT.append(String.format("weights held by %s (%s): %d bytes, fp32 %d%n", c, d, bytes, fp32));
+                }
+                assertTrue(bytes < previous, d + ": " + bytes + " bytes, not below " + previous);
+                previous = bytes;
+            }
+        }
+    }
+
     @Test
     void bf16OnGpuIsRefusedNamingTheDevice() {
         ModelFixtures.Case c = ModelFixtures.cases().get(0);
