@@ -84,18 +84,19 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         // Usage errors before the (slow) model load.
         List<String> labels;
-        List<String> templates;
+        java.util.Optional<List<String>> templates; // empty: the model's own
         try {
             labels = labelOptions.labels();
             templates = labelOptions.templates();
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels).templates(templates)
+        ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels)
                 .warnings(w -> {
                     err.println("clip classify: warning: " + w);
                     err.flush();
                 });
+        templates.ifPresent(builder::templates);
         // Checked here too so the message names the option, not the builder method.
         if (topK != null && topK < 1) {
             throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
