@@ -207,6 +207,9 @@ final class Api extends Handler.Abstract {
         ObjectNode o = mapper.createObjectNode();
         o.put("status", "ok");
         o.put("model", i.name());
+        if (!i.fallbackFor().isEmpty()) {
+            o.put("fallback_for", i.fallbackFor());
+        }
         o.put("architecture", i.architecture());
         o.put("embed_dim", i.embedDim());
         o.put("image_resolution", i.imageResolution());

@@ -417,7 +417,7 @@ public final class ModelFolder {
         }
         if (settings != null) {
             out.add(Map.entry("preprocessing", "from " + settings.imageFrom()));
-            out.add(Map.entry("templates", settings.templates().isEmpty() ? "clipkit's default (the config states none)"
+            out.add(Map.entry("templates from", settings.templates().isEmpty() ? "clipkit's default (the config states none)"
                     : "from open_clip_config.json " + HubConfigs.CLIPKIT_KEY + ".templates"));
         }
         return out;

@@ -193,7 +193,7 @@ class ModelFolderTest {
         json.writeValue(config.toFile(), c);
         ModelFolder f = ModelFolder.of(d);
         assertEquals(List.of("{}", "a drawing of a {}."), f.spec(size, 24, 1114, 1f).templates());
-        assertTrue(f.describe().contains(Map.entry("templates", "from open_clip_config.json clipkit.templates")), f.describe().toString());
+        assertTrue(f.describe().contains(Map.entry("templates from", "from open_clip_config.json clipkit.templates")), f.describe().toString());
         // each mistake names the file and the key
         for (String[] bad : new String[][] {
                 {"{\"templates\": [\"a photo\"]}", "prompt template 'a photo' has no {}"},
