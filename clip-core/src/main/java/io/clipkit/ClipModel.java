@@ -291,9 +291,13 @@ public interface ClipModel extends AutoCloseable {
                     try {
                         r = resolver.resolve(source, vocabulary, allowDownload);
                     } catch (IOException e) {
-                        java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> bundled = fallbackFor(resolver, e);
+                        java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> bundled = standIn(resolver, e);
                         if (bundled.isEmpty()) {
                             throw e;
+                        }
+                        if (!fallbackToBundled) {
+                            throw new IOException(e.getMessage() + "; or use the bundled model instead: model(\""
+                                    + bundled.get().name() + "\") (small and less accurate)", e);
                         }
                         standsInFor = resolver.registry().find(source).orElseThrow().name();
                         notices.accept(standsInFor + " is not in the cache and could not be had (" + shortReason(e)
@@ -339,15 +343,13 @@ public interface ClipModel extends AutoCloseable {
         }
 
         /**
-         * The bundled entry to fall back to after {@code failure}, if this builder may fall back: the
-         * source is a registry model (not a path) that is not cached (so the failure is that it could
-         * not be had, not that a cached copy is damaged), and the bundled model is on the classpath.
+         * The bundled model that could stand in after {@code failure}: when the source is a registry
+         * model (not a path) that is not cached (so the failure is that it could not be had, not that
+         * a cached copy is damaged) and the bundled model is on the classpath. Empty otherwise; when
+         * this builder may fall back but the bundled artifact is missing, {@code failure} says so.
          */
-        private java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> fallbackFor(
+        private java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> standIn(
                 io.clipkit.registry.ModelResolver resolver, IOException failure) throws IOException {
-            if (!fallbackToBundled) {
-                return java.util.Optional.empty();
-            }
             java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> wanted = resolver.registry().find(source);
             java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> bundled = resolver.registry()
                     .find(io.clipkit.registry.ModelResolver.BUNDLED_MODEL).filter(io.clipkit.registry.ModelRegistry.Entry::bundled);
@@ -356,8 +358,10 @@ public interface ClipModel extends AutoCloseable {
                 return java.util.Optional.empty();
             }
             if (!resolver.isCached(bundled.get())) {
-                failure.addSuppressed(new java.io.FileNotFoundException("the bundled fallback " + bundled.get().name()
-                        + " is not on the classpath either (add the Maven dependency " + bundled.get().artifact() + ")"));
+                if (fallbackToBundled) {
+                    failure.addSuppressed(new java.io.FileNotFoundException("the bundled fallback " + bundled.get().name()
+                            + " is not on the classpath either (add the Maven dependency " + bundled.get().artifact() + ")"));
+                }
                 return java.util.Optional.empty();
             }
             return bundled;

@@ -4,8 +4,6 @@ import io.clipkit.Activation;
 import io.clipkit.ClipModel;
 import io.clipkit.DType;
 import io.clipkit.registry.ClipHome;
-import io.clipkit.registry.Downloader;
-import io.clipkit.registry.ModelRegistry;
 import io.clipkit.registry.ModelResolver;
 import io.clipkit.model.ModelLoader;
 import java.io.IOException;
@@ -164,28 +162,7 @@ public final class ModelOptionsMixin {
         try {
             return b.load();
         } catch (IOException | RuntimeException e) {
-            throw new ModelUnavailableException(e, bundledHint());
-        }
-    }
-
-    /**
-     * When {@code --model} names a registry model that is not in the cache (so it could not be had),
-     * the advice to use the bundled model instead, if it is on the classpath; else empty.
-     */
-    private String bundledHint() {
-        try {
-            ModelRegistry registry = ModelRegistry.load(cacheDir());
-            java.util.Optional<ModelRegistry.Entry> wanted = registry.find(model);
-            java.util.Optional<ModelRegistry.Entry> bundled = registry.find(ModelResolver.BUNDLED_MODEL)
-                    .filter(ModelRegistry.Entry::bundled);
-            ModelResolver r = new ModelResolver(cacheDir(), registry, new Downloader(), Downloader.SILENT, line -> { });
-            if (wanted.isEmpty() || wanted.get().bundled() || java.nio.file.Files.exists(Path.of(model))
-                    || r.isCached(wanted.get()) || bundled.isEmpty() || !r.isCached(bundled.get())) {
-                return "";
-            }
-            return "; or use the bundled model: --model " + bundled.get().name() + " (small, trained by clipkit; less accurate)";
-        } catch (IOException | RuntimeException e) {
-            return ""; // the failure itself is what gets reported
+            throw new ModelUnavailableException(e);
         }
     }
 
@@ -194,11 +171,7 @@ public final class ModelOptionsMixin {
         private static final long serialVersionUID = 1L;
 
         ModelUnavailableException(Exception cause) {
-            this(cause, "");
-        }
-
-        ModelUnavailableException(Exception cause, String advice) {
-            super(ClipCommand.describe(cause) + advice, cause);
+            super(ClipCommand.describe(cause), cause);
         }
     }
 }
