@@ -126,8 +126,9 @@ public interface ClipModel extends AutoCloseable {
         }
 
         /**
-         * A registry name ({@code ViT-B-32}, see {@code ModelRegistry}), else a path to a checkpoint
-         * file or a model folder. The default is {@code ViT-B-32}.
+         * A registry name ({@code ViT-B-32}, see {@code ModelRegistry}; {@code clipkit-mini} is the
+         * bundled model, with the {@code io.clipkit:clipkit-mini} artifact on the classpath), else a
+         * path to a checkpoint file or a model folder. The default is {@code ViT-B-32}.
          */
         public Builder model(String nameOrPath) {
             if (nameOrPath == null || nameOrPath.isBlank()) {

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
 /**
  * The models clipkit knows by name: the built-in registry (resource
  * {@code io/clipkit/models/registry.json} of the {@code clip-models} artifact: OpenAI's released
- * checkpoints with URL, SHA-256, size, resolution, activation) with the user's entries from
- * {@code <cache dir>/registry.json} merged over it.
+ * checkpoints with URL, SHA-256, size, resolution, activation; pinned Hugging Face hub folders; and
+ * bundled models, shipped on the classpath by their own artifact and never downloaded) with the
+ * user's entries from {@code <cache dir>/registry.json} merged over it.
  *
  * <p>A mirror can stand in for the built-in download hosts: with the system property
  * {@value #BASE_URL_PROPERTY} or the environment variable {@value #BASE_URL_ENV} set to e.g.

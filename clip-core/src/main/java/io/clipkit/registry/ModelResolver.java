@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * Turns what the user passed as {@code --model} into a checkpoint file and its vocabulary: a
- * registry name (downloaded into the cache on first use, with a one-line notice), a checkpoint
- * file, or a folder holding one checkpoint.
+ * registry name (downloaded into the cache on first use, with a one-line notice; a bundled model
+ * is extracted from the classpath instead), a checkpoint file, or a folder holding one checkpoint.
  *
  * <pre>{@code
  * ModelResolver r = new ModelResolver(ClipHome.cacheDir(null), new Downloader(), Downloader.SILENT, System.err::println);
