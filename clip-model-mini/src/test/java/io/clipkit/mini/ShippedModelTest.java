@@ -62,6 +62,9 @@ class ShippedModelTest {
         }
         assertEquals(List.of("MODEL_CARD.md", "open_clip_config.json", "open_clip_model.safetensors"), names);
         assertFalse(new String(resource("MODEL_CARD.md"), StandardCharsets.UTF_8).isBlank());
+        assertEquals(Files.readString(TestFiles.root().resolve("models/recipes/clipkit-mini/MODEL_CARD.md")),
+                new String(resource("MODEL_CARD.md"), StandardCharsets.UTF_8),
+                "the shipped model card is the recipe's (run package.sh again after editing it)");
     }
 
     @Test

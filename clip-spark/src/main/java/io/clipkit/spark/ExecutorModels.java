@@ -54,8 +54,8 @@ final class ExecutorModels {
         });
     }
 
-    /** How many models this JVM holds (for tests: one per executor, however many tasks ran). */
-    static int loadedModels() {
-        return MODELS.size();
+    /** How many models named {@code model} this JVM holds (for tests: one per executor, however many tasks ran). */
+    static long loadedModels(String model) {
+        return MODELS.keySet().stream().filter(s -> s.model().equals(model)).count();
     }
 }
