@@ -8,7 +8,10 @@ top-5 accuracy is printed with the chance level (1 / labels), per image and aver
 `--subset N` also reports the mean top-1 over 20 seeded random draws of N labels (the images of
 those labels ranked among those N only), which is how a "top-1 over N labels" goal is read when a
 folder has more labels than N. `--by-source` splits the figures by the file-name prefix before
-"__" up to its first "-" (the recipe's source, or the photo's activity). Prints one JSON line per folder at the end too.
+"__" up to its first "-" (the recipe's source, or the photo's activity). `--pad-labels N --pad-from
+concepts.tsv` adds distractor labels (names of the recipe's drawing and clip-art concepts in concepts.tsv, seeded draw) until
+there are N, so that a folder with few labels is ranked among N, e.g. 300. Prints one JSON line per
+folder at the end too.
 """
 import argparse
 import json
@@ -77,12 +80,21 @@ def main():
     ap.add_argument("--subset", type=int, default=0)
     ap.add_argument("--by-source", action="store_true")
     ap.add_argument("--fast", action="store_true")
+    ap.add_argument("--pad-labels", type=int, default=0)
+    ap.add_argument("--pad-from", help="concepts.tsv of the recipe (column 'name')")
     ap.add_argument("folders", nargs="+")
     a = ap.parse_args()
     summary = []
     for folder in a.folders:
         items = folder_items(folder)
         labels = sorted({l for _, l in items})
+        if a.pad_labels > len(labels):
+            with open(a.pad_from) as f:
+                rows = [line.rstrip("\n").split("\t") for line in f]
+            col, style = rows[0].index("name"), rows[0].index("style")
+            # distractors are things, as a user's labels would be: names from the drawing sources
+            pool = sorted({r[col] for r in rows[1:] if r[style] in ("drawing", "clip art")} - set(labels))
+            labels = sorted(labels + random.Random(1).sample(pool, a.pad_labels - len(labels)))
         scores = classify(a.clip, a.model, labels, a.template, [p for p, _ in items], ["--fast"] if a.fast else [])
         top1, top1_label, n = accuracy(items, scores, labels, 1)
         top5, _, _ = accuracy(items, scores, labels, 5)
