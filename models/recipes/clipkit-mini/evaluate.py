@@ -44,9 +44,12 @@ def classify(clip, model, labels, templates, paths, extra):
         cmd += ["--template", t]
     cmd += extra + paths
     try:
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        run = subprocess.run(cmd, capture_output=True, text=True)
     finally:
         os.unlink(lf.name)
+    if run.returncode not in (0, 1):  # 1: some image failed (reported per image)
+        sys.exit(f"evaluate.py: clip classify exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+    out = run.stdout
     scores = {}
     for line in out.splitlines():
         r = json.loads(line)
