@@ -9,7 +9,9 @@
 #    had is skipped with a logged message and the recipe goes on without it;
 # 2. runs make_pairs.py, which renders the images and writes OUT/pairs.tsv, OUT/heldout.tsv,
 #    OUT/concepts.tsv, OUT/heldout/ and OUT/eval-photos/ (folder per class), OUT/counts.tsv and
-#    OUT/sources.tsv (package versions and licence files).
+#    OUT/sources.tsv (package versions and licence files);
+# 3. runs make_photo_eval.py: OUT/eval-gcompris-photos/ and OUT/eval-gcompris-drawings/, GCompris's
+#    photographs and word-game drawings, a folder per label, for evaluation only (never training).
 # Reproducible: pinned package versions are recorded, inputs are sorted, every random choice is a
 # function of a fixed seed and the item's name.
 set -euo pipefail
@@ -79,3 +81,7 @@ fi
 start=$(date +%s)
 /usr/bin/python3 "$here/make_pairs.py" --cache "$cache" --out "$out" "${pass[@]}" 2>&1 | tee -a "$log"
 say "make_pairs.py took $(( $(date +%s) - start )) s"
+# evaluation only: GCompris's photographs and its word game's drawings, a folder per label
+if [ -d "$cache/deb/gcompris-qt-data" ]; then
+  /usr/bin/python3 "$here/make_photo_eval.py" --cache "$cache" --out "$out" 2>&1 | tee -a "$log"
+fi

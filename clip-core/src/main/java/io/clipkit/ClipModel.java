@@ -1,6 +1,7 @@
 package io.clipkit;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -106,6 +107,7 @@ public interface ClipModel extends AutoCloseable {
         int threads;
         int batchSize = 32;
         boolean allowDownload = true;
+        boolean fallbackToBundled;
         io.clipkit.registry.Downloader.Listener progress = io.clipkit.registry.Downloader.SILENT;
         java.util.function.Consumer<String> notices = line -> { };
         io.clipkit.registry.ModelRegistry registry;
@@ -132,8 +134,9 @@ public interface ClipModel extends AutoCloseable {
         }
 
         /**
-         * A registry name ({@code ViT-B-32}, see {@code ModelRegistry}), else a path to a checkpoint
-         * file or a model folder. The default is {@code ViT-B-32}.
+         * A registry name ({@code ViT-B-32}, see {@code ModelRegistry}; {@code clipkit-mini} is the
+         * bundled model, with the {@code io.clipkit:clipkit-mini} artifact on the classpath), else a
+         * path to a checkpoint file or a model folder. The default is {@code ViT-B-32}.
          */
         public Builder model(String nameOrPath) {
             if (nameOrPath == null || nameOrPath.isBlank()) {
@@ -222,6 +225,24 @@ public interface ClipModel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a registry model that is not in the cache and cannot be had (downloads off, or the
+         * download fails: no network) is replaced by the bundled model
+         * {@value io.clipkit.registry.ModelResolver#BUNDLED_MODEL} (default false: such a model is an
+         * error). The replacement says so in one notice line and in {@link ModelInfo#fallbackFor()}
+         * (hence in every result's provenance). Needs the {@code io.clipkit:clipkit-mini} artifact on
+         * the classpath. Files, folders and resources never fall back.
+         *
+         * <pre>{@code
+         * ClipModel m = ClipModel.builder().fallbackToBundled(true).notices(System.err::println).load();
+         * if (!m.info().fallbackFor().isEmpty()) { ... }   // running clipkit-mini instead of ViT-B-32
+         * }</pre>
+         */
+        public Builder fallbackToBundled(boolean fallback) {
+            this.fallbackToBundled = fallback;
+            return this;
+        }
+
         /** Receives download progress when a registry model is pulled. */
         public Builder progress(io.clipkit.registry.Downloader.Listener listener) {
             this.progress = java.util.Objects.requireNonNull(listener, "progress");
@@ -263,6 +284,7 @@ public interface ClipModel extends AutoCloseable {
             io.clipkit.registry.ModelRegistry.Entry cached = null;
             io.clipkit.registry.ModelResolver registryResolver = null;
             Path vocab = vocabulary;
+            String standsInFor = null; // the registry model the bundled one replaces, if it does
             switch (sourceKind) {
                 case PATH -> {
                     file = path;
@@ -270,13 +292,32 @@ public interface ClipModel extends AutoCloseable {
                 }
                 case RESOURCE -> {
                     file = io.clipkit.model.BundledModels.extract(source, cache);
-                    resolvedName = file.getFileName().toString();
+                    // the resource folder's last segment (the extracted folder is named by a hash)
+                    String[] parts = source.replaceAll("/+$", "").split("/");
+                    resolvedName = parts[parts.length - 1];
                 }
                 default -> {
                     io.clipkit.registry.ModelResolver resolver = new io.clipkit.registry.ModelResolver(cache,
                             registry != null ? registry : io.clipkit.registry.ModelRegistry.loadFor(source, cache, notices),
                             downloader != null ? downloader : new io.clipkit.registry.Downloader(), progress, notices);
-                    io.clipkit.registry.ModelResolver.Resolved r = resolver.resolve(source, vocabulary, allowDownload);
+                    io.clipkit.registry.ModelResolver.Resolved r;
+                    try {
+                        r = resolver.resolve(source, vocabulary, allowDownload);
+                    } catch (IOException e) {
+                        java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> bundled = standIn(resolver, e);
+                        if (bundled.isEmpty()) {
+                            throw e;
+                        }
+                        if (!fallbackToBundled) {
+                            throw new IOException(e.getMessage() + "; or use the bundled model instead: model(\""
+                                    + bundled.get().name() + "\") (small and less accurate)", e);
+                        }
+                        standsInFor = resolver.registry().find(source).orElseThrow().name();
+                        notices.accept(standsInFor + " is not in the cache and could not be had (" + shortReason(e)
+                                + "); using the bundled model " + bundled.get().name() + " instead (small and less accurate). "
+                                + "To use " + standsInFor + ", load it once with downloads allowed and network access");
+                        r = resolver.resolve(bundled.get().name(), vocabulary, false);
+                    }
                     file = r.checkpoint();
                     resolvedName = r.name();
                     registryActivation = r.activation();
@@ -293,12 +334,16 @@ public interface ClipModel extends AutoCloseable {
                     .name(name.isEmpty() ? resolvedName : name)
                     .device(device).dtype(io.clipkit.model.ModelLoader.effectiveDType(dtype, device, cpu.get(), notices))
                     .threads(threads).batchSize(batchSize)
-                    .activation(activation != null ? activation
+                    // a stand-in runs as its own config says, whatever was set for the model it replaces
+                    .activation(activation != null && standsInFor == null ? activation
                             : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));
             if (vocab != null) {
                 o.vocabulary(vocab);
             }
             ClipModel model = loader.load(file, o.build());
+            if (standsInFor != null) {
+                return new BundledFallback(model, standsInFor);
+            }
             if (cached != null) {
                 // A registry model from the cache: its weights must still be what the registry names.
                 try {
@@ -309,6 +354,40 @@ public interface ClipModel extends AutoCloseable {
                 }
             }
             return model;
+        }
+
+        /**
+         * The bundled model that could stand in after {@code failure}: when the source is a registry
+         * model (not a path) that is not cached (so the failure is that it could not be had, not that
+         * a cached copy is damaged) and the bundled model is on the classpath. Empty otherwise; when
+         * this builder may fall back but the bundled artifact is missing, {@code failure} says so.
+         */
+        private java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> standIn(
+                io.clipkit.registry.ModelResolver resolver, IOException failure) throws IOException {
+            java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> wanted = resolver.registry().find(source);
+            java.util.Optional<io.clipkit.registry.ModelRegistry.Entry> bundled = resolver.registry()
+                    .find(io.clipkit.registry.ModelResolver.BUNDLED_MODEL).filter(io.clipkit.registry.ModelRegistry.Entry::bundled);
+            if (wanted.isEmpty() || wanted.get().bundled() || Files.exists(Path.of(source)) || resolver.isCached(wanted.get())
+                    || bundled.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            if (!resolver.isCached(bundled.get())) {
+                if (fallbackToBundled) {
+                    failure.addSuppressed(new java.io.FileNotFoundException("the bundled fallback " + bundled.get().name()
+                            + " is not on the classpath either (add the Maven dependency " + bundled.get().artifact() + ")"));
+                }
+                return java.util.Optional.empty();
+            }
+            return bundled;
+        }
+
+        /** Why the registry model could not be had, in a few words, for the one-line notice. */
+        private String shortReason(IOException e) {
+            if (!allowDownload) {
+                return "downloads are off";
+            }
+            Throwable why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+            return "the download failed: " + why.getMessage();
         }
 
         /** What a transformers or open_clip folder's config states, else QuickGELU (OpenAI's files do not record it). */

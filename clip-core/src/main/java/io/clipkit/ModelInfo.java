@@ -33,9 +33,12 @@ import java.util.List;
  * @param spec the model family's tokenizer, image preprocessing and scoring
  * @param vocabularySha256 SHA-256 of the vocabulary file the tokenizer reads (CLIP's bundled one unless
  *     the model folder or the caller gives another)
+ * @param fallbackFor the model this one stands in for, when the loader was allowed to fall back to
+ *     the bundled model and the asked-for one could not be had
+ *     ({@code ClipModel.Builder.fallbackToBundled}); empty otherwise
  * @param kernel which kernels compute the encoders' matrix products: {@code openblas} (fp32 on
- *     CPU), {@code onednn:IMPL} (bf16 on CPU, oneDNN's matmul
- *     implementation, e.g. {@code onednn:brg_matmul:avx10_1_512_amx}) or {@code libtorch}
+ *     CPU), {@code onednn:IMPL} (bf16 or int8 on CPU, oneDNN's matmul implementation, e.g.
+ *     {@code onednn:brg_matmul:avx10_1_512_amx}) or {@code libtorch}
  */
 public record ModelInfo(
         String name,
@@ -59,21 +62,31 @@ public record ModelInfo(
         DType dtype,
         ModelSpec spec,
         String vocabularySha256,
+        String fallbackFor,
         String kernel) {
     public ModelInfo {
         visionBlocks = List.copyOf(visionBlocks);
         java.util.Objects.requireNonNull(spec, "spec");
         java.util.Objects.requireNonNull(vocabularySha256, "vocabularySha256");
+        java.util.Objects.requireNonNull(fallbackFor, "fallbackFor");
         java.util.Objects.requireNonNull(kernel, "kernel");
     }
 
-    /** Without a kernel name (stand-in models): {@code libtorch}. */
+    /** The info of a model loaded as asked (no {@link #fallbackFor()}), its kernel not named ({@code libtorch}: stand-ins). */
     public ModelInfo(String name, String architecture, int embedDim, int imageResolution, int visionWidth,
-            int visionLayers, List<Integer> visionBlocks, int visionHeads, int patchSize, int textWidth, int textLayers,
-            int textHeads, int contextLength, int vocabSize, Activation activation, String format, String checkpointSha256,
-            String device, DType dtype, ModelSpec spec, String vocabularySha256) {
-        this(name, architecture, embedDim, imageResolution, visionWidth, visionLayers, visionBlocks, visionHeads, patchSize,
-                textWidth, textLayers, textHeads, contextLength, vocabSize, activation, format, checkpointSha256, device,
-                dtype, spec, vocabularySha256, "libtorch");
+                     int visionLayers, List<Integer> visionBlocks, int visionHeads, int patchSize, int textWidth,
+                     int textLayers, int textHeads, int contextLength, int vocabSize, Activation activation,
+                     String format, String checkpointSha256, String device, DType dtype, ModelSpec spec,
+                     String vocabularySha256) {
+        this(name, architecture, embedDim, imageResolution, visionWidth, visionLayers, visionBlocks, visionHeads,
+                patchSize, textWidth, textLayers, textHeads, contextLength, vocabSize, activation, format,
+                checkpointSha256, device, dtype, spec, vocabularySha256, "", "libtorch");
+    }
+
+    /** The same info, marked as standing in for {@code model} (see {@link #fallbackFor()}). */
+    public ModelInfo asFallbackFor(String model) {
+        return new ModelInfo(name, architecture, embedDim, imageResolution, visionWidth, visionLayers, visionBlocks,
+                visionHeads, patchSize, textWidth, textLayers, textHeads, contextLength, vocabSize, activation, format,
+                checkpointSha256, device, dtype, spec, vocabularySha256, model, kernel);
     }
 }

@@ -6,26 +6,41 @@ import java.util.Objects;
 
 /**
  * What a model family needs besides its weights, owned by the loaded model: how text becomes
- * token ids, how an image becomes the encoder's input, and how similarities become scores.
- * OpenAI's checkpoints get {@link #openai}; transformers and open_clip folders read theirs from
- * their config files.
+ * token ids, how an image becomes the encoder's input, how similarities become scores, and the
+ * prompt templates its labels go through unless the caller gives others. OpenAI's checkpoints get
+ * {@link #openai}; transformers and open_clip folders read theirs from their config files (an
+ * open_clip folder may state its templates under {@code "clipkit": {"templates": [...]}}).
  *
  * <pre>{@code
  * ModelSpec spec = model.info().spec();
  * System.out.println(spec.image().describe());   // size=224;resize=shortest-crop;...
+ * System.out.println(spec.templates());           // [a photo of a {}.]
  * }</pre>
  *
  * @param family where the layout came from: {@code openai}, {@code open_clip}, {@code transformers}
  * @param text tokenizer and context
  * @param image preprocessing
  * @param scoring how {@code cosine} becomes a score
+ * @param templates the model's default prompt templates ({@link PromptTemplates#defaults()} unless
+ *     its folder states others); classifiers and taggers use them when given none
  */
-public record ModelSpec(String family, Text text, Image image, Scoring scoring) {
+public record ModelSpec(String family, Text text, Image image, Scoring scoring, List<String> templates) {
     public ModelSpec {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(scoring, "scoring");
+        templates = PromptTemplates.check(templates);
+    }
+
+    /** A spec with the default prompt templates ({@link PromptTemplates#defaults()}). */
+    public ModelSpec(String family, Text text, Image image, Scoring scoring) {
+        this(family, text, image, scoring, PromptTemplates.defaults());
+    }
+
+    /** The same spec with other default prompt templates (checked). */
+    public ModelSpec withTemplates(List<String> newTemplates) {
+        return new ModelSpec(family, text, image, scoring, newTemplates);
     }
 
     /** OpenAI's CLIP pipeline at the given input size, context and vocabulary size. */

@@ -12,7 +12,7 @@ import java.util.Properties;
  * summary).
  *
  * <pre>{@code
- * Provenance p = Provenance.of(model.info(), PromptTemplates.defaults());
+ * Provenance p = Provenance.of(model.info(), model.info().spec().templates());
  * System.out.println(p.model() + " " + p.checkpointSha256() + " " + p.preprocessing());
  * }</pre>
  *
@@ -27,10 +27,11 @@ import java.util.Properties;
  * @param clipkitVersion the clipkit version that produced the result
  * @param templates prompt templates whose embeddings were averaged per label
  * @param scoring how cosines became scores (softmax or sigmoid, scale and bias)
+ * @param fallbackFor the model {@code model} stood in for ({@link ModelInfo#fallbackFor()}), or empty
  */
 public record Provenance(String model, String checkpointSha256, Activation activation, DType dtype, String device,
         String kernel, String preprocessing, String vocabularySha256, String clipkitVersion, List<String> templates,
-        ModelSpec.Scoring scoring) {
+        ModelSpec.Scoring scoring, String fallbackFor) {
     private static final String VERSION = readVersion();
 
     public Provenance {
@@ -44,13 +45,15 @@ public record Provenance(String model, String checkpointSha256, Activation activ
         Objects.requireNonNull(vocabularySha256, "vocabularySha256");
         Objects.requireNonNull(clipkitVersion, "clipkitVersion");
         Objects.requireNonNull(scoring, "scoring");
+        Objects.requireNonNull(fallbackFor, "fallbackFor");
         templates = List.copyOf(templates);
     }
 
     /** The provenance of results of {@code info}'s model with these prompt templates. */
     public static Provenance of(ModelInfo info, List<String> templates) {
         return new Provenance(info.name(), info.checkpointSha256(), info.activation(), info.dtype(), info.device(), info.kernel(),
-                info.spec().image().describe(), info.vocabularySha256(), currentVersion(), templates, info.spec().scoring());
+                info.spec().image().describe(), info.vocabularySha256(), currentVersion(), templates, info.spec().scoring(),
+                info.fallbackFor());
     }
 
     /** The multiplier of the cosines (CLIP: {@code exp(logit_scale)}). */

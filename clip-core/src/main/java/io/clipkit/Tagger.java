@@ -73,7 +73,7 @@ public final class Tagger {
         private boolean exifRotate = true;
         private String preprocessingKey;
         private List<String> labels = List.of();
-        private List<String> templates = PromptTemplates.defaults();
+        private List<String> templates; // null: the model's (ModelSpec.templates)
         private int topK = 5;
         private float minScore = 0;
         private boolean recursive;
@@ -132,7 +132,10 @@ public final class Tagger {
             return this;
         }
 
-        /** Prompt templates, each containing {@code {}}; label embeddings average over them. */
+        /**
+         * Prompt templates, each containing {@code {}}; label embeddings average over them. Default the
+         * model's own ({@code model.info().spec().templates()}).
+         */
         public Builder templates(List<String> templates) {
             this.templates = PromptTemplates.check(templates);
             return this;
@@ -288,7 +291,8 @@ public final class Tagger {
             }
             ImagePreprocessor pre = preprocessor != null ? preprocessor : model.preprocessor();
             String key = preprocessingKey != null ? preprocessingKey : PreprocessingKey.of(model, pre.size(), exifRotate, pre.fast());
-            return new Tagger(new TagSettings(model, pre, key, labels, templates, topK, minScore, recursive,
+            return new Tagger(new TagSettings(model, pre, key, labels,
+                    templates != null ? templates : model.info().spec().templates(), topK, minScore, recursive,
                     List.copyOf(includes), List.copyOf(excludes), output, xmp, batchSize, threads, force, index,
                     decodeTimeout, encoderCalls, decodeMemoryMb, videoSampler, videoOptions), stream);
         }

@@ -55,7 +55,8 @@ public final class ZeroShotClassifier implements AutoCloseable {
     private ZeroShotClassifier(Builder b) {
         this.model = b.model;
         this.labels = b.labels;
-        this.templates = b.templates;
+        // no templates given: the model's own (OpenAI's models: "a photo of a {}.")
+        this.templates = b.templates != null ? b.templates : model.info().spec().templates();
         this.topK = b.topK;
         this.minScore = b.minScore;
         this.scoring = model.info().spec().scoring();
@@ -366,7 +367,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
     public static final class Builder {
         private ClipModel model;
         private List<String> labels;
-        private List<String> templates = PromptTemplates.defaults();
+        private List<String> templates; // null: the model's (ModelSpec.templates)
         private int topK = Integer.MAX_VALUE;
         private float minScore = 0f;
         private int batchSize = 64;
@@ -389,7 +390,10 @@ public final class ZeroShotClassifier implements AutoCloseable {
             return labels(Arrays.asList(labels));
         }
 
-        /** Prompt templates, each with a {@code {}}; default {@value PromptTemplates#DEFAULT}. */
+        /**
+         * Prompt templates, each with a {@code {}}; default the model's own
+         * ({@code model.info().spec().templates()}: {@value PromptTemplates#DEFAULT} for OpenAI's models).
+         */
         public Builder templates(List<String> templates) {
             this.templates = PromptTemplates.check(templates);
             return this;

@@ -124,6 +124,25 @@ class ZeroShotClassifierTest {
         }
     }
 
+    /** No templates given: the model's own (its spec's); given ones win. */
+    @Test
+    void theModelsTemplatesAreTheDefault() {
+        FakeClipModel m = new FakeClipModel("mini-fake", "ef".repeat(32), 16, 12, 20f);
+        m.templates = List.of("{}", "a drawing of a {}.");
+        float[][] img = images(m, 3, 5);
+        try (ZeroShotClassifier own = ZeroShotClassifier.builder().model(m).labels(LABELS).build();
+             ZeroShotClassifier same = ZeroShotClassifier.builder().model(m).labels(LABELS).templates(m.templates).build();
+             ZeroShotClassifier given = ZeroShotClassifier.builder().model(m).labels(LABELS)
+                     .templates(List.of(PromptTemplates.DEFAULT)).build()) {
+            assertEquals(m.templates, own.templates());
+            assertEquals(m.templates, own.provenance().templates());
+            assertArrayEquals(same.probabilities(img, null)[1], own.probabilities(img, null)[1]);
+            assertEquals(List.of(PromptTemplates.DEFAULT), given.provenance().templates());
+            assertFalse(java.util.Arrays.equals(given.probabilities(img, null)[1], own.probabilities(img, null)[1]),
+                    "other templates, other label embeddings");
+        }
+    }
+
     /** A sigmoid-scored family (SigLIP): each label scores sigmoid(scale * cos + bias) on its own. */
     @Test
     void sigmoidScoringFromTheModelSpecScoresEachLabelOnItsOwn() {

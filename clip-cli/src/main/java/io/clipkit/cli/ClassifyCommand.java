@@ -84,18 +84,19 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         // Usage errors before the (slow) model load.
         List<String> labels;
-        List<String> templates;
+        java.util.Optional<List<String>> templates; // empty: the model's own
         try {
             labels = labelOptions.labels();
             templates = labelOptions.templates();
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels).templates(templates)
+        ZeroShotClassifier.Builder builder = ZeroShotClassifier.builder().labels(labels)
                 .warnings(w -> {
                     err.println("clip classify: warning: " + w);
                     err.flush();
                 });
+        templates.ifPresent(builder::templates);
         // Checked here too so the message names the option, not the builder method.
         if (topK != null && topK < 1) {
             throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
@@ -119,7 +120,9 @@ final class ClassifyCommand implements Callable<Integer> {
         }
 
         int[] failed = {0};
-        try (ClipModel model = modelOptions.load();
+        // Without --model, a default that cannot be had (offline, empty cache) gives way to the bundled
+        // model, saying so; a model the user named never does.
+        try (ClipModel model = modelOptions.load(modelOptions.builder().fallbackToBundled(!modelOptions.modelChosen()));
              // The stages start decoding at once, up to one batch ahead: the first batch while the
              // labels are embedded, the next ones while a batch is encoded.
              ClassifyStages stages = ClassifyStages.start(decode.preprocessor(model), stills, modelOptions.batchSize());

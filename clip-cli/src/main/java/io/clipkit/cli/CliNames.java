@@ -72,6 +72,12 @@ final class CliNames {
         return prefix + FLAGS.get(m.group(2)) + message.substring(m.end());
     }
 
+    /** The builder's advice after falling back to the bundled model, and the command that follows it. */
+    private static final Pattern LOAD_ONCE = Pattern.compile("To use (\\S+), load it once with downloads allowed and network access");
+
+    /** The builder's {@code model("NAME")} in advice: {@code --model NAME} on the command line. */
+    private static final Pattern MODEL_CALL = Pattern.compile("\\bmodel\\(\"([A-Za-z0-9][A-Za-z0-9._@+-]*)\"\\)");
+
     /** A core message as the command line says it: library settings named by their flags. */
     static String cli(String message) {
         if (message == null) {
@@ -81,6 +87,7 @@ final class CliNames {
         for (Map.Entry<String, String> e : PHRASES.entrySet()) {
             m = m.replace(e.getKey(), e.getValue());
         }
-        return m;
+        m = LOAD_ONCE.matcher(m).replaceAll("To use $1, run 'clip models pull $1' once with network access");
+        return MODEL_CALL.matcher(m).replaceAll("--model $1");
     }
 }

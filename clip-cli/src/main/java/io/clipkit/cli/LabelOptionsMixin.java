@@ -25,7 +25,8 @@ public final class LabelOptionsMixin {
     Path labelsFile;
 
     @Option(names = "--template", paramLabel = "T",
-            description = "Prompt template with {} for the label (repeatable). Default: '" + PromptTemplates.DEFAULT + "'.")
+            description = "Prompt template with {} for the label (repeatable). Default: the model's own ('"
+                    + PromptTemplates.DEFAULT + "' for OpenAI's models; see 'clip models info').")
     List<String> templates = new ArrayList<>();
 
     @Option(names = "--templates-file", paramLabel = "FILE", description = "Prompt templates, one per line.")
@@ -61,8 +62,8 @@ public final class LabelOptionsMixin {
         return Labels.check(all);
     }
 
-    /** The templates: the ensemble and/or the given ones; the default if none. */
-    public List<String> templates() throws IOException {
+    /** The templates: the ensemble and/or the given ones; empty if none was given (then the model's own are used). */
+    public java.util.Optional<List<String>> templates() throws IOException {
         List<String> all = new ArrayList<>();
         if (ensemble) {
             all.addAll(PromptTemplates.ensemble());
@@ -71,6 +72,6 @@ public final class LabelOptionsMixin {
         if (templatesFile != null) {
             all.addAll(PromptTemplates.readFile(templatesFile));
         }
-        return all.isEmpty() ? PromptTemplates.defaults() : PromptTemplates.check(all);
+        return all.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(PromptTemplates.check(all));
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -116,10 +117,16 @@ public final class ModelOptionsMixin {
             b.activation(activation);
         }
         b.progress(DownloadProgress.forConsole(err)).notices(line -> {
-            err.println("clip: " + line);
+            err.println("clip: " + CliNames.cli(line));
             err.flush();
         });
         return customizer.apply(b);
+    }
+
+    /** Whether {@code --model} was given (else the default, {@value ModelResolver#DEFAULT_MODEL}, is used). */
+    public boolean modelChosen() {
+        CommandLine.ParseResult pr = mixee.commandLine().getParseResult();
+        return pr != null && pr.hasMatchedOption("--model");
     }
 
     /** {@code --encoder-threads} as given (0: not given). */

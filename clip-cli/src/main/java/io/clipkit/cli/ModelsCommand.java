@@ -70,6 +70,9 @@ final class ModelsCommand implements Runnable {
     }
 
     static String state(ModelResolver r, ModelRegistry.Entry e) throws IOException {
+        if (e.bundled()) {
+            return r.isCached(e) ? "bundled" : "bundled, not available (needs the " + e.artifact() + " artifact)";
+        }
         Path f = r.cachedPath(e);
         if (Files.isRegularFile(f)) {
             return "yes";
@@ -143,6 +146,17 @@ final class ModelsCommand implements Runnable {
             });
             List<ModelRegistry.Entry> entries = cache.entries(r, names);
             for (ModelRegistry.Entry e : entries) {
+                if (e.bundled()) {
+                    Path dir;
+                    try {
+                        dir = r.pull(e); // extracts it, verified: nothing is downloaded
+                    } catch (IOException ex) {
+                        throw new ModelOptionsMixin.ModelUnavailableException(ex);
+                    }
+                    out.println(e.name() + ": bundled with clipkit (" + e.artifact() + "), nothing to download; verified copy: " + dir);
+                    out.flush();
+                    continue;
+                }
                 transferred.set(false);
                 boolean wasCached = Files.isRegularFile(r.cachedPath(e));
                 Path p;
@@ -181,13 +195,19 @@ final class ModelsCommand implements Runnable {
             boolean all = entries.isEmpty();
             if (all) {
                 for (ModelRegistry.Entry e : r.registry().entries()) {
-                    if (Files.isRegularFile(r.cachedPath(e))) {
+                    if (!e.bundled() && Files.isRegularFile(r.cachedPath(e))) {
                         entries.add(e);
                     }
                 }
             }
             int bad = 0;
             for (ModelRegistry.Entry e : entries) {
+                if (e.bundled()) {
+                    out.println(e.name() + ": bundled (" + e.artifact() + "); its files are checked against their "
+                            + io.clipkit.model.BundledModels.MANIFEST + " when extracted (clip models rm " + e.name()
+                            + " removes the extracted copy, so the next use checks them again)");
+                    continue;
+                }
                 // hub entries without a registry SHA-256 are checked against the one recorded at download
                 bad += check(out, err, e.name(), r.cachedPath(e),
                         java.util.Objects.requireNonNullElse(r.expectedSha256(e), "(none recorded: pull it again)")) ? 0 : 1;
@@ -230,6 +250,20 @@ final class ModelsCommand implements Runnable {
             List<ModelRegistry.Entry> entries = cache.entries(r, names);
             int missing = 0;
             for (ModelRegistry.Entry e : entries) {
+                if (e.bundled()) {
+                    // the model ships in its artifact; only its extracted copy is in the cache
+                    java.util.Optional<Path> dir = io.clipkit.model.BundledModels.folder(e.resource(), r.cacheDir());
+                    if (dir.isPresent() && Files.isDirectory(dir.get())) {
+                        deleteTree(dir.get());
+                        out.println(e.name() + ": removed the extracted copy " + dir.get() + " (the model itself is bundled with "
+                                + "clipkit and is extracted again on next use)");
+                    } else {
+                        err.println("clip models rm: " + e.name() + " is bundled with clipkit (" + e.artifact()
+                                + "), not downloaded; there is no extracted copy in " + r.cacheDir() + " to remove");
+                        missing++;
+                    }
+                    continue;
+                }
                 Path f = r.cachedPath(e);
                 boolean removed = Files.deleteIfExists(f);
                 boolean part = Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".part"));
@@ -243,6 +277,15 @@ final class ModelsCommand implements Runnable {
                 }
             }
             return missing == 0 ? 0 : ClipCommand.EXIT_FAILURE;
+        }
+    }
+
+    /** Deletes a folder the cache owns (an extracted bundled model: plain files, no links followed). */
+    static void deleteTree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
         }
     }
 
@@ -284,7 +327,8 @@ final class ModelsCommand implements Runnable {
             modelOptions.model = model;
             ModelResolver r = new ModelResolver(modelOptions.cacheDir(), new Downloader(), Downloader.SILENT, line -> { });
             var entry = r.registry().find(model);
-            if (entry.isPresent() && !Files.exists(Path.of(model)) && !Files.isRegularFile(r.cachedPath(entry.get()))) {
+            if (entry.isPresent() && !entry.get().bundled() && !Files.exists(Path.of(model))
+                    && !Files.isRegularFile(r.cachedPath(entry.get()))) {
                 ModelRegistry.Entry e = entry.get();
                 row(out, "name", e.name());
                 row(out, "url", e.url());
@@ -298,9 +342,14 @@ final class ModelsCommand implements Runnable {
             // Inspecting a checkpoint needs no vocabulary (only its text encoder's input would).
             try (ClipModel m = modelOptions.load()) {
                 print(out, m.info());
-                Path where = entry.isPresent() && !Files.exists(Path.of(model)) ? r.modelPath(entry.get()) : Path.of(model);
+                boolean registryModel = entry.isPresent() && !Files.exists(Path.of(model));
+                Path where = !registryModel ? Path.of(model)
+                        : entry.get().bundled() ? r.extractBundled(entry.get()) : r.modelPath(entry.get());
+                if (registryModel && entry.get().bundled()) {
+                    row(out, "bundled", entry.get().artifact() + " (extracted to " + where + ")");
+                }
                 printFound(out, m.info(), io.clipkit.model.hub.ModelFolder.of(where), modelOptions.activation != null,
-                        entry.isPresent() && !Files.exists(Path.of(model)));
+                        registryModel && !entry.get().bundled());
             }
             return 0;
         }
@@ -329,6 +378,7 @@ final class ModelsCommand implements Runnable {
             io.clipkit.ModelSpec s = i.spec();
             row(out, "family", s.family());
             row(out, "image pipeline", s.image().describe());
+            row(out, "templates", String.join(" | ", s.templates()));
             row(out, "tokens", "start " + s.text().startId() + ", end " + s.text().endId() + ", pad " + s.text().padId()
                     + " (vocabulary sha256 " + i.vocabularySha256() + ")");
         }

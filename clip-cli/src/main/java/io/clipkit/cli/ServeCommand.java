@@ -90,8 +90,7 @@ final class ServeCommand implements Callable<Integer> {
         ClipModel.Builder b = modelOptions.builder();
         // One forward pass per server batch.
         b.batchSize(Math.max(maxBatch, modelOptions.batchSize()));
-        io.clipkit.model.ModelLoader.startNativesInBackground();
-        try (ClipModel model = b.load();
+        try (ClipModel model = modelOptions.load(b); // a model that cannot be had: exit 4, naming the bundled one
              // Opened read-only as it is (never created): made by 'clip index' or 'clip tag' with this model.
              io.clipkit.EmbeddingIndex ix = index == null ? null
                      : io.clipkit.EmbeddingIndex.openExisting(index, io.clipkit.EmbeddingIndex.Key.of(model.info(),

@@ -97,7 +97,7 @@ final class TagCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         List<String> labels = labelOptions.labels();
-        List<String> templates = labelOptions.templates();
+        java.util.Optional<List<String>> templates = labelOptions.templates(); // empty: the model's own
         XmpMode xmpMode = xmp == null ? XmpMode.NONE : xmp;
         for (Path in : inputs) {
             if (in.toString().isEmpty()) {
@@ -126,10 +126,11 @@ final class TagCommand implements Callable<Integer> {
             ImagePreprocessor pre = decode.builder(m).build();
             // Fast decoding gives other pixels: the index key says so (Tagger), and the default index is another file.
             Tagger.Builder b = Tagger.builder(m).preprocessor(pre, decode.exifRotate())
-                    .labels(labels).templates(templates).topK(topK)
+                    .labels(labels).topK(topK)
                     .minScore(minScore).recursive(recursive).xmp(xmpMode).batchSize(batchSize).force(force)
                     .encoderCalls(encoderCalls).decodeMemoryMb(decodeMemoryMb)
                     .decodeTimeout(decode.decodeTimeout()).video(video.options(decode.decodeTimeout()));
+            templates.ifPresent(b::templates);
             includes.forEach(b::include);
             excludes.forEach(b::exclude);
             if (threads != null) {

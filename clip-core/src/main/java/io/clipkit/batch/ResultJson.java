@@ -84,6 +84,9 @@ public final class ResultJson {
     /** The provenance fields, flat, in a fixed order. */
     static void provenance(ObjectNode o, Provenance p) {
         o.put("model", p.model());
+        if (!p.fallbackFor().isEmpty()) {
+            o.put("fallback_for", p.fallbackFor()); // only then: other results keep their exact fields
+        }
         o.put("checkpoint_sha256", p.checkpointSha256());
         o.put("activation", p.activation().cliName());
         o.put("dtype", p.dtype().name().toLowerCase(java.util.Locale.ROOT));

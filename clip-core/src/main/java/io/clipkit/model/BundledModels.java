@@ -24,19 +24,42 @@ public final class BundledModels {
 
     private BundledModels() {}
 
+    /** Whether the resource folder is on the classpath (its manifest is). */
+    public static boolean available(String resourceFolder) {
+        return BundledModels.class.getResource(base(resourceFolder) + MANIFEST) != null;
+    }
+
+    /**
+     * Where {@link #extract} puts (or put) the folder in this cache: {@code <cache>/bundled/<manifest
+     * hash>/}; empty if the resource is not on the classpath.
+     */
+    public static java.util.Optional<Path> folder(String resourceFolder, Path cacheDir) throws IOException {
+        byte[] manifest = manifest(base(resourceFolder));
+        return manifest == null ? java.util.Optional.empty() : java.util.Optional.of(folderOf(manifest, cacheDir));
+    }
+
+    private static String base(String resourceFolder) {
+        String base = resourceFolder.startsWith("/") ? resourceFolder : "/" + resourceFolder;
+        return base.endsWith("/") ? base : base + "/";
+    }
+
+    private static byte[] manifest(String base) throws IOException {
+        try (InputStream in = BundledModels.class.getResourceAsStream(base + MANIFEST)) {
+            return in == null ? null : in.readAllBytes();
+        }
+    }
+
+    private static Path folderOf(byte[] manifest, Path cacheDir) {
+        return cacheDir.resolve("bundled").resolve(io.clipkit.util.Hashes.sha256Hex(manifest).substring(0, 16));
+    }
+
     /** Copies the resource folder into the cache unless a verified copy is there; returns the folder. */
     public static Path extract(String resourceFolder, Path cacheDir) throws IOException {
-        String base = resourceFolder.startsWith("/") ? resourceFolder : "/" + resourceFolder;
-        if (!base.endsWith("/")) {
-            base += "/";
-        }
-        byte[] manifest;
-        try (InputStream in = BundledModels.class.getResourceAsStream(base + MANIFEST)) {
-            if (in == null) {
-                throw new FileNotFoundException("no bundled model at classpath resource " + base
-                        + " (its " + MANIFEST + " is missing; is the model's artifact on the classpath?)");
-            }
-            manifest = in.readAllBytes();
+        String base = base(resourceFolder);
+        byte[] manifest = manifest(base);
+        if (manifest == null) {
+            throw new FileNotFoundException("no bundled model at classpath resource " + base
+                    + " (its " + MANIFEST + " is missing; is the model's artifact on the classpath?)");
         }
         List<String[]> files = new ArrayList<>();
         for (String line : new String(manifest, StandardCharsets.UTF_8).split("\n")) {
@@ -49,8 +72,7 @@ public final class BundledModels {
             }
             files.add(parts);
         }
-        String id = io.clipkit.util.Hashes.sha256Hex(manifest).substring(0, 16);
-        Path dir = cacheDir.resolve("bundled").resolve(id);
+        Path dir = folderOf(manifest, cacheDir);
         if (Files.isRegularFile(dir.resolve(MANIFEST))) {
             return dir; // written last, after every file was verified
         }

@@ -198,7 +198,7 @@ public final class ModelLoader {
                     c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
                     c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
                     ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
-                    spec, vocabularySha256(options, file, folder), kernel(lowp != null, type, device));
+                    spec, vocabularySha256(options, file, folder), "", kernel(lowp != null, type, device));
             Trace.mark("load: model ready");
             return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
         } catch (RuntimeException e) {

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
 /**
  * The models clipkit knows by name: the built-in registry (resource
  * {@code io/clipkit/models/registry.json} of the {@code clip-models} artifact: OpenAI's released
- * checkpoints with URL, SHA-256, size, resolution, activation) with the user's entries from
- * {@code <cache dir>/registry.json} merged over it.
+ * checkpoints with URL, SHA-256, size, resolution, activation; pinned Hugging Face hub folders; and
+ * bundled models, shipped on the classpath by their own artifact and never downloaded) with the
+ * user's entries from {@code <cache dir>/registry.json} merged over it.
  *
  * <p>A mirror can stand in for the built-in download hosts: with the system property
  * {@value #BASE_URL_PROPERTY} or the environment variable {@value #BASE_URL_ENV} set to e.g.
@@ -62,11 +63,24 @@ public final class ModelRegistry {
      * @param files every file of the model: one for a checkpoint, several for a hub folder (config,
      *     tokenizer and weights); {@code file}, {@code url}, {@code sha256} and {@code size} describe
      *     the weights file among them
+     * @param resource for a bundled model, the classpath resource folder holding it (see
+     *     {@code BundledModels}); empty for models that are downloaded
+     * @param artifact for a bundled model, the Maven artifact ({@code groupId:artifactId}) that
+     *     ships the resource folder; empty otherwise
      */
     public record Entry(String name, String file, URI url, String sha256, long size, boolean sizeExact,
-                        int resolution, Activation activation, boolean builtIn, List<FileRef> files) {
+                        int resolution, Activation activation, boolean builtIn, List<FileRef> files,
+                        String resource, String artifact) {
         public Entry {
             files = List.copyOf(files);
+            java.util.Objects.requireNonNull(resource, "resource");
+            java.util.Objects.requireNonNull(artifact, "artifact");
+        }
+
+        /** A downloadable entry. */
+        public Entry(String name, String file, URI url, String sha256, long size, boolean sizeExact,
+                     int resolution, Activation activation, boolean builtIn, List<FileRef> files) {
+            this(name, file, url, sha256, size, sizeExact, resolution, activation, builtIn, files, "", "");
         }
 
         /** A single-file entry. */
@@ -74,6 +88,11 @@ public final class ModelRegistry {
                      int resolution, Activation activation, boolean builtIn) {
             this(name, file, url, sha256, size, sizeExact, resolution, activation, builtIn,
                     List.of(new FileRef(file, url, sha256, size)));
+        }
+
+        /** True for a model shipped on the classpath ({@link #resource()}), which is never downloaded. */
+        public boolean bundled() {
+            return !resource.isEmpty();
         }
 
         /** True for a hub folder (several files, loaded as a folder). */
@@ -129,7 +148,7 @@ public final class ModelRegistry {
                     v.path("sha256").asText(), v.path("size").asLong(-1));
             Map<String, Entry> map = new LinkedHashMap<>();
             for (JsonNode m : root.path("models")) {
-                Entry e = m.has("files") ? hubEntry(m, base)
+                Entry e = m.has("bundled") ? bundledEntry(m) : m.has("files") ? hubEntry(m, base)
                         : new Entry(m.path("name").asText(), m.path("file").asText(),
                         rebase(URI.create(m.path("url").asText()), base), m.path("sha256").asText().toLowerCase(Locale.ROOT),
                         m.path("size").asLong(-1), m.path("sizeExact").asBoolean(false), m.path("resolution").asInt(0),
@@ -280,6 +299,28 @@ public final class ModelRegistry {
                 .orElseThrow(() -> new IllegalStateException("built-in registry entry " + name + ": weights file " + weights + " is not in files"));
         return new Entry(name, w.file(), w.url(), w.sha256(), w.size(), w.size() > 0, m.path("resolution").asInt(0),
                 Activation.parse(m.path("activation").asText()), true, files);
+    }
+
+    /**
+     * A bundled entry: {@code bundled} (the classpath resource folder), {@code artifact} (the Maven
+     * artifact holding it), {@code file} (the weights in it), and descriptive {@code size},
+     * {@code resolution} and {@code activation}. Its URL is the resource folder as a
+     * {@code classpath:} URI, for display only: nothing is fetched.
+     */
+    static Entry bundledEntry(JsonNode m) {
+        String name = m.path("name").asText();
+        String resource = m.path("bundled").asText();
+        String artifact = m.path("artifact").asText();
+        if (!resource.startsWith("/") || !resource.endsWith("/") || !artifact.matches("[\\w.-]+:[\\w.-]+")) {
+            throw new IllegalStateException("built-in registry entry " + name + ": bundled '" + resource
+                    + "' must be a resource folder (/a/b/) and artifact '" + artifact + "' a groupId:artifactId");
+        }
+        String file = m.path("file").asText();
+        URI url = URI.create("classpath:" + resource + file);
+        long size = m.path("size").asLong(-1);
+        return new Entry(name, file, url, "", size, false, m.path("resolution").asInt(0),
+                Activation.parse(m.path("activation").asText()), true, List.of(new FileRef(file, url, "", size)),
+                resource, artifact);
     }
 
     private static String required(JsonNode m, String field, String where) throws IOException {

@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * Turns what the user passed as {@code --model} into a checkpoint file and its vocabulary: a
- * registry name (downloaded into the cache on first use, with a one-line notice), a checkpoint
- * file, or a folder holding one checkpoint.
+ * registry name (downloaded into the cache on first use, with a one-line notice; a bundled model
+ * is extracted from the classpath instead), a checkpoint file, or a folder holding one checkpoint.
  *
  * <pre>{@code
  * ModelResolver r = new ModelResolver(ClipHome.cacheDir(null), new Downloader(), Downloader.SILENT, System.err::println);
@@ -26,6 +26,12 @@ import java.util.function.Consumer;
 public final class ModelResolver {
     /** Default model for the CLI and examples. */
     public static final String DEFAULT_MODEL = "ViT-B-32";
+    /**
+     * The model that ships with clipkit (artifact {@code io.clipkit:clipkit-mini}): what a loader
+     * asked to fall back ({@code ClipModel.Builder.fallbackToBundled}) uses when the default
+     * cannot be had.
+     */
+    public static final String BUNDLED_MODEL = "clipkit-mini";
     /** Checkpoint file endings that make a name look like a path. */
     static final List<String> CHECKPOINT_ENDINGS = io.clipkit.model.hub.ModelFolder.CHECKPOINT_ENDINGS;
 
@@ -90,6 +96,9 @@ public final class ModelResolver {
 
     /** Whether every file of the entry is in the cache (moving a file of the old flat layout first). */
     public boolean isCached(ModelRegistry.Entry e) throws IOException {
+        if (e.bundled()) {
+            return io.clipkit.model.BundledModels.available(e.resource()); // on the classpath: as good as cached
+        }
         migrateFlatLayout(e);
         for (ModelRegistry.FileRef f : e.files()) {
             if (!Files.isRegularFile(folderOf(e).resolve(f.file()))) {
@@ -180,6 +189,13 @@ public final class ModelResolver {
         Path asPath = Path.of(m);
         if (entry.isPresent() && !(looksLikePath(m) && Files.exists(asPath))) {
             ModelRegistry.Entry e = entry.get();
+            if (e.bundled()) {
+                // nothing to download: the resource folder is extracted into the cache and verified;
+                // the activation is the folder config's (the entry's is descriptive)
+                Path dir = extractBundled(e);
+                return new Resolved(e.name(), dir, ClipHome.findVocabulary(vocab, dir).orElse(null), Optional.empty(),
+                        Optional.empty());
+            }
             Path target = modelPath(e);
             if (!isCached(e)) {
                 if (!allowDownload) {
@@ -209,11 +225,30 @@ public final class ModelResolver {
     }
 
     /**
+     * A bundled entry's folder, extracted from the classpath into {@code <cache>/bundled/} once and
+     * verified against its {@code files.sha256} ({@code BundledModels}).
+     *
+     * @throws java.io.FileNotFoundException naming the Maven artifact to add if it is not on the classpath
+     */
+    public Path extractBundled(ModelRegistry.Entry e) throws IOException {
+        if (!io.clipkit.model.BundledModels.available(e.resource())) {
+            throw new FileNotFoundException(e.name() + " is a bundled model, but its artifact " + e.artifact()
+                    + " is not on the classpath (no resource " + e.resource() + io.clipkit.model.BundledModels.MANIFEST
+                    + "); add the Maven dependency " + e.artifact() + ":" + io.clipkit.Provenance.currentVersion()
+                    + " to the application, or choose another model");
+        }
+        return io.clipkit.model.BundledModels.extract(e.resource(), cacheDir);
+    }
+
+    /**
      * Downloads a registry model into the cache (every file of a hub folder; each resumable and
      * verified: against the registry's SHA-256 where the entry has one, else against the checksum the
      * hub states for the file); returns what the loader is given ({@link #modelPath}).
      */
     public Path pull(ModelRegistry.Entry e) throws IOException {
+        if (e.bundled()) {
+            return extractBundled(e); // nothing to download
+        }
         migrateFlatLayout(e);
         for (ModelRegistry.FileRef f : e.files()) {
             Path target = folderOf(e).resolve(f.file());

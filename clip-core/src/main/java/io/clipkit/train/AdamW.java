@@ -54,6 +54,24 @@ final class AdamW {
     }
 
     /**
+     * The name of the first trained tensor whose accumulated gradient holds a NaN or an infinity,
+     * or null. Asked before {@link #step}: a finite loss can still back-propagate to a non-finite
+     * gradient, and one such update turns the weights (and Adam's moments) into NaN for good.
+     */
+    String firstNonFiniteGradient(NDManager scratch) {
+        for (Slot s : slots) {
+            NDArray g = s.param().getGradient();
+            g.attach(scratch);
+            NDArray sum = g.sum(); // NaN if any element is, infinite if any is (or the sum overflows)
+            sum.attach(scratch);
+            if (!Float.isFinite(sum.getFloat())) {
+                return s.name();
+            }
+        }
+        return null;
+    }
+
+    /**
      * One update from the accumulated gradients, which are then zeroed. Per-step arrays go into
      * {@code scratch}.
      */

@@ -57,7 +57,8 @@ final class Session {
     /**
      * One optimizer step at 0-based {@code index} on {@code batch} images ({@code pixels}: CHW
      * each, concatenated) and their token rows. Returns the loss before the update; a non-finite
-     * loss leaves the weights untouched.
+     * loss leaves the weights untouched, and so does a finite loss whose gradient is not finite
+     * ({@link NonFiniteGradient}).
      */
     double step(int index, float[] pixels, int[][] tokens) {
         int b = tokens.length;
@@ -77,6 +78,10 @@ final class Session {
             } finally {
                 JniUtils.setGradMode(false); // the update and the clamp are not part of the graph
             }
+            String bad = optimizer.firstNonFiniteGradient(m);
+            if (bad != null) {
+                throw new NonFiniteGradient(bad, loss);
+            }
             optimizer.step(schedule.at(index), m);
             NDArray ls = model.logitScale();
             float v = ls.getFloat();
@@ -92,5 +97,18 @@ final class Session {
     /** {@code exp(logit_scale)}. */
     double logitScale() {
         return Math.exp(model.logitScale().getFloat());
+    }
+
+    /** A step whose loss was finite but whose gradient of {@code tensor} was not: nothing was updated. */
+    static final class NonFiniteGradient extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String tensor;
+        final double loss;
+
+        NonFiniteGradient(String tensor, double loss) {
+            super("the gradient of " + tensor + " is not finite (loss " + loss + ")");
+            this.tensor = tensor;
+            this.loss = loss;
+        }
     }
 }

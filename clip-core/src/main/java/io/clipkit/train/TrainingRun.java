@@ -145,7 +145,15 @@ public final class TrainingRun {
                     long end = batch.end();
                     pending = step + 1 < steps ? prefetch.submit(() -> stream.batch(end)) : null;
                     int epochBefore = (int) (position / pairs.size());
-                    double loss = session.step(step, batch.pixels(), batch.tokens());
+                    double loss;
+                    try {
+                        loss = session.step(step, batch.pixels(), batch.tokens());
+                    } catch (Session.NonFiniteGradient e) {
+                        Path kept = writeCheckpoint(out, session, loaded, s, steps, warmup, pairs.size(), step, position,
+                                lastLoss, stream, evaluations);
+                        throw new ClipException("the gradient of " + e.tensor + " became non-finite at step " + (step + 1)
+                                + " (loss " + e.loss + "); stopped before updating, the last good weights are in " + kept);
+                    }
                     if (!Double.isFinite(loss)) {
                         Path kept = writeCheckpoint(out, session, loaded, s, steps, warmup, pairs.size(), step, position,
                                 lastLoss, stream, evaluations);

@@ -46,8 +46,13 @@ public class FakeClipModel implements io.clipkit.ClipModel {
     public ModelInfo info() {
         return new ModelInfo("fake", "vit", DIM, SIZE, 8, 1, List.of(), 1, 1, 8, 1, 1, 77, 49408,
                 Activation.QUICK_GELU, "state-dict", sha, "cpu", DType.FP32,
-                io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale()), io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
+                templates == null ? io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale())
+                        : io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale()).withTemplates(templates),
+                io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);
     }
+
+    /** The model's default prompt templates; null: the default. */
+    volatile List<String> templates;
 
     @Override
     public ClipTokenizer tokenizer() {

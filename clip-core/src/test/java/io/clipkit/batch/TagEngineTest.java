@@ -214,6 +214,16 @@ class TagEngineTest {
         }
     }
 
+    /** No templates given: the model's own, recorded in the provenance; given ones win. */
+    @Test
+    void theModelsTemplatesAreTheDefault() throws IOException {
+        makeTree();
+        model.templates = List.of("{}", "a drawing of a {}.");
+        assertEquals(model.templates, run(b -> b, photos).provenance().templates());
+        out = tmp.resolve("out/given.jsonl");
+        assertEquals(List.of("a photo of a {}."), run(b -> b.templates(List.of("a photo of a {}.")), photos).provenance().templates());
+    }
+
     @Test
     void retaggingWithNewLabelsDecodesAndEncodesNothing() throws IOException {
         makeTree();

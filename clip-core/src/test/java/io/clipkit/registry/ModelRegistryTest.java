@@ -34,6 +34,8 @@ class ModelRegistryTest {
 
     /** Built-in hub folder entries (open_clip and transformers). */
     static final int HUB = 5;
+    /** Models shipped on the classpath (clipkit-mini). */
+    static final int BUNDLED = 1;
 
     @Test
     void hubEntriesArePinnedToACommitAndListEveryFile() {
@@ -70,7 +72,7 @@ class ModelRegistryTest {
     @Test
     void builtInListsOpenAisNineCheckpointsAndTheHubFolders() {
         ModelRegistry r = ModelRegistry.builtIn(null);
-        assertEquals(9 + HUB, r.entries().size());
+        assertEquals(9 + HUB + BUNDLED, r.entries().size());
         for (var e : OPENAI.entrySet()) {
             ModelRegistry.Entry x = r.find(e.getKey()).orElseThrow();
             String[] v = e.getValue();
@@ -114,7 +116,7 @@ class ModelRegistryTest {
                 + "{\"name\": \"RN50\", \"url\": \"https://example.org/rn50.pt\", \"sha256\": \"" + sha + "\", \"activation\": \"quick-gelu\", \"file\": \"rn50-mirror.pt\"}"
                 + "]}");
         ModelRegistry r = ModelRegistry.load(dir);
-        assertEquals(10 + HUB, r.entries().size());
+        assertEquals(10 + HUB + BUNDLED, r.entries().size());
         ModelRegistry.Entry mine = r.find("my-clip").orElseThrow();
         assertEquals("my.pt", mine.file());
         assertEquals(sha, mine.sha256());
@@ -128,7 +130,7 @@ class ModelRegistryTest {
 
     @Test
     void noUserFileMeansBuiltInsOnly() throws IOException {
-        assertEquals(9 + HUB, ModelRegistry.load(dir).entries().size());
+        assertEquals(9 + HUB + BUNDLED, ModelRegistry.load(dir).entries().size());
     }
 
     @ParameterizedTest
@@ -158,7 +160,7 @@ class ModelRegistryTest {
     void entriesListBuiltInsInOrder() {
         assertEquals(List.of("RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336",
                         "ViT-B-32-laion2b_s34b_b79k", "ViT-B-16-laion2b_s34b_b88k", "ViT-L-14-laion2b_s32b_b82k",
-                        "ViT-B-16-datacomp_xl_s13b_b90k", "openai-clip-vit-base-patch32"),
+                        "ViT-B-16-datacomp_xl_s13b_b90k", "openai-clip-vit-base-patch32", "clipkit-mini"),
                 ModelRegistry.builtIn(null).entries().stream().map(ModelRegistry.Entry::name).toList());
     }
 }

@@ -33,6 +33,8 @@ public final class FakeClipModel implements ClipModel {
     public final List<Integer> textBatchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The family's scoring; null: CLIP's softmax at {@link #logitScale()}. */
     public volatile io.clipkit.ModelSpec.Scoring scoring;
+    /** The model's default prompt templates; null: {@link io.clipkit.PromptTemplates#defaults()}. */
+    public volatile List<String> templates;
 
     public FakeClipModel(String name, String sha, int dim, int context, float logitScale) {
         this.name = name;
@@ -56,7 +58,8 @@ public final class FakeClipModel implements ClipModel {
 
     private io.clipkit.ModelSpec spec() {
         io.clipkit.ModelSpec s = io.clipkit.ModelSpec.openai(8, context, 49408, logitScale());
-        return scoring == null ? s : new io.clipkit.ModelSpec(s.family(), s.text(), s.image(), scoring);
+        s = scoring == null ? s : new io.clipkit.ModelSpec(s.family(), s.text(), s.image(), scoring);
+        return templates == null ? s : s.withTemplates(templates);
     }
 
     @Override

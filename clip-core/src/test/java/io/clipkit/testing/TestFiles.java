@@ -38,14 +38,26 @@ public final class TestFiles {
         String p = System.getProperty("clip.shared.dir");
         Path dir = p != null ? Path.of(p) : findUp("../shared/clip");
         Path f = dir.resolve(name).normalize();
-        if (!Files.isReadable(f)) {
-            String msg = "shared CLIP file " + f + " is missing (expected beside the checkout in ../shared/clip)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(msg);
-            }
-            assumeTrue(false, msg + "; skipping");
-        }
+        require(Files.isReadable(f), "shared CLIP file " + f + " is missing (expected beside the checkout in ../shared/clip)");
         return f;
+    }
+
+    /**
+     * The same policy for any input a test cannot do without (a bundled model's weights, a tool):
+     * if {@code present} is false, fails under CI=true and skips the test elsewhere, saying {@code missing}.
+     */
+    public static void require(boolean present, String missing) {
+        if (!present) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(missing);
+            }
+            assumeTrue(false, missing + "; skipping");
+        }
+    }
+
+    /** The repository root (the folder with pom.xml and models/). */
+    public static Path root() {
+        return fixtures().getParent().getParent();
     }
 
     /** The CLIP BPE vocabulary from ../shared/clip. */

@@ -207,6 +207,9 @@ final class Api extends Handler.Abstract {
         ObjectNode o = mapper.createObjectNode();
         o.put("status", "ok");
         o.put("model", i.name());
+        if (!i.fallbackFor().isEmpty()) {
+            o.put("fallback_for", i.fallbackFor());
+        }
         o.put("architecture", i.architecture());
         o.put("embed_dim", i.embedDim());
         o.put("image_resolution", i.imageResolution());
@@ -217,7 +220,7 @@ final class Api extends Handler.Abstract {
         o.put("device", i.device());
         o.put("dtype", i.dtype().name().toLowerCase(Locale.ROOT));
         // The provenance fields every result carries (as clip classify --json writes them).
-        Provenance p = Provenance.of(i, PromptTemplates.defaults());
+        Provenance p = Provenance.of(i, i.spec().templates());
         o.put("preprocessing", p.preprocessing());
         o.put("vocabulary_sha256", p.vocabularySha256());
         o.put("clipkit_version", p.clipkitVersion());
@@ -226,6 +229,8 @@ final class Api extends Handler.Abstract {
         if (p.scoring().kind() == ModelSpec.Scoring.Kind.SIGMOID) {
             o.put("logit_bias", p.scoring().logitBias());
         }
+        // the templates a request without any gets: the model's own
+        p.templates().forEach(o.putArray("templates")::add);
         o.put("max_batch", config.maxBatch());
         o.put("max_wait_ms", config.maxWait().toMillis());
         o.put("max_body_bytes", config.maxBodyBytes());
@@ -319,7 +324,9 @@ final class Api extends Handler.Abstract {
                 .warnings(w -> LOG.log(System.Logger.Level.INFO, w));
         try {
             b.labels(labels);
-            b.templates(templates.isEmpty() ? PromptTemplates.defaults() : templates);
+            if (!templates.isEmpty()) { // else the model's own
+                b.templates(templates);
+            }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }

@@ -108,6 +108,24 @@ class ClipServerTest {
         assertEquals(model.info().vocabularySha256(), h.get("vocabulary_sha256").asText());
         assertEquals(model.info().spec().image().describe(), h.get("preprocessing").asText());
         assertEquals("softmax", h.get("scoring").asText());
+        assertEquals("[\"a photo of a {}.\"]", h.get("templates").toString(), "what a request without templates gets");
+    }
+
+    /** A model with its own default templates: /health names them and a request without any uses them. */
+    @Test
+    void theModelsTemplatesAreTheDefault() throws Exception {
+        io.clipkit.testing.FakeClipModel fake = io.clipkit.testing.FakeClipModel.small();
+        fake.templates = List.of("{}", "a drawing of a {}.");
+        try (ClipServer s = ClipServer.builder().model(fake).port(0).start()) {
+            Http h = new Http(s.uri(), null);
+            assertEquals("[\"{}\",\"a drawing of a {}.\"]", h.get("/health").json().get("templates").toString());
+            Http.Answer a = h.post("/v1/classify?labels=cat,dog", "image/png", Files.readAllBytes(image(IMAGES.get(0))));
+            assertEquals(200, a.status(), a.text());
+            assertEquals("[\"{}\",\"a drawing of a {}.\"]", a.json().get("templates").toString());
+            a = h.post("/v1/classify?labels=cat,dog&template=a%20photo%20of%20a%20%7B%7D.", "image/png",
+                    Files.readAllBytes(image(IMAGES.get(0))));
+            assertEquals("[\"a photo of a {}.\"]", a.json().get("templates").toString(), "given templates win");
+        }
     }
 
     @Test

@@ -44,13 +44,18 @@ final class ExecutorModels {
     /** The classifier for these labels on the model of {@code source}: label embeddings are computed once. */
     static ZeroShotClassifier classifier(ModelSource source, List<String> labels, List<String> templates, int topK,
             float minScore) {
-        return CLASSIFIERS.computeIfAbsent(new ClassifierKey(source, labels, templates, topK, minScore),
-                k -> ZeroShotClassifier.builder().model(model(source)).labels(labels).templates(templates).topK(topK)
-                        .minScore(minScore).build());
+        return CLASSIFIERS.computeIfAbsent(new ClassifierKey(source, labels, templates, topK, minScore), k -> {
+            ZeroShotClassifier.Builder b = ZeroShotClassifier.builder().model(model(source)).labels(labels).topK(topK)
+                    .minScore(minScore);
+            if (!templates.isEmpty()) { // else the model's own
+                b.templates(templates);
+            }
+            return b.build();
+        });
     }
 
-    /** How many models this JVM holds (for tests: one per executor, however many tasks ran). */
-    static int loadedModels() {
-        return MODELS.size();
+    /** How many models named {@code model} this JVM holds (for tests: one per executor, however many tasks ran). */
+    static long loadedModels(String model) {
+        return MODELS.keySet().stream().filter(s -> s.model().equals(model)).count();
     }
 }

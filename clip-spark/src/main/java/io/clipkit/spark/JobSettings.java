@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What every task of a job needs, shipped once per task in the closure: which model, the labels
- * (empty: embeddings only), and what to keep.
+ * (empty: embeddings only), the prompt templates (empty: the model's own) and what to keep.
  */
 record JobSettings(ModelSource model, List<String> labels, List<String> templates, int topK, float minScore,
         boolean embeddings, HadoopConf hadoop) implements Serializable {

@@ -96,7 +96,8 @@ public final class SparkTagCommand implements Callable<Integer> {
                 .dtype(DType.parse(dtype)).encoderThreads(encoderThreads).batchSize(batchSize).embeddings(embeddings)
                 .partitions(partitions).commits(commits);
         if (labelled || !embeddings) {
-            b.labels(labelOptions.labels()).templates(labelOptions.templates()).topK(topK).minScore(minScore);
+            b.labels(labelOptions.labels()).topK(topK).minScore(minScore);
+            labelOptions.templates().ifPresent(b::templates); // else the model's own
         }
         SparkTagger tagger = b.build();
         SparkConf conf = new SparkConf().setAppName("clip-spark");

@@ -292,7 +292,7 @@ public final class SparkTagger {
         private String cacheDir = "";
         private boolean allowDownload = true;
         private List<String> labels = List.of();
-        private List<String> templates = PromptTemplates.defaults();
+        private List<String> templates = List.of(); // empty: the model's (ModelSpec.templates), chosen on the executor
         private int topK = 5;
         private float minScore;
         private boolean embeddings;
@@ -361,7 +361,7 @@ public final class SparkTagger {
             return this;
         }
 
-        /** Prompt templates, each containing {@code {}} (default {@code "a photo of a {}."}). */
+        /** Prompt templates, each containing {@code {}} (default the model's own: {@code "a photo of a {}."} for OpenAI's). */
         public Builder templates(List<String> templates) {
             this.templates = PromptTemplates.check(templates);
             return this;

@@ -215,7 +215,7 @@ class SparkTaggerTest {
         assertEquals(1, more.ok());
         assertEquals(tagged.size() + 1, spark.read().parquet(out).count());
         assertEquals(tagged.size() + 1, spark.read().parquet(out).select("path").distinct().count());
-        assertEquals(1, ExecutorModels.loadedModels(), "one model per executor JVM, whatever the tasks");
+        assertEquals(1, ExecutorModels.loadedModels(checkpoint.toString()), "one model per executor JVM, whatever the tasks");
     }
 
     @Test

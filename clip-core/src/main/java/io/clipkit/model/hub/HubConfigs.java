@@ -31,9 +31,17 @@ final class HubConfigs {
      * @param visionHeads attention heads of the vision tower
      * @param image the preprocessing (its size is the crop the model sees)
      * @param imageFrom where the preprocessing was read, or that defaults were used
+     * @param templates the prompt templates the config states (checked), or empty
      */
     record Settings(Activation activation, String activationFrom, int textHeads, int visionHeads, ModelSpec.Image image,
-                    String imageFrom) {}
+                    String imageFrom, List<String> templates) {
+        Settings {
+            templates = List.copyOf(templates);
+        }
+    }
+
+    /** The key of clipkit's own settings in {@code open_clip_config.json} (open_clip ignores unknown top-level keys). */
+    static final String CLIPKIT_KEY = "clipkit";
 
     static JsonNode readJson(Path file) throws IOException {
         JsonNode n;
@@ -97,10 +105,10 @@ final class HubConfigs {
             return new Settings(act, "config.json text_config.hidden_act", textHeads, visionHeads,
                     new ModelSpec.Image(size, ModelSpec.Resize.SHORTEST_EDGE_CROP, ModelSpec.Interpolation.BICUBIC,
                             ModelSpec.Image.OPENAI_MEAN, ModelSpec.Image.OPENAI_STD, true, ModelSpec.CropRounding.FLOOR),
-                    "defaults of transformers' CLIPImageProcessor (no preprocessor_config.json)");
+                    "defaults of transformers' CLIPImageProcessor (no preprocessor_config.json)", List.of());
         }
         return new Settings(act, "config.json text_config.hidden_act", textHeads, visionHeads, imageProcessor(pp, size),
-                "preprocessor_config.json");
+                "preprocessor_config.json", List.of());
     }
 
     /** CLIPImageProcessor's settings, with its defaults for absent keys. */
@@ -238,7 +246,48 @@ final class HubConfigs {
             throw new ClipException(file + ": " + e.getMessage(), e);
         }
         return new Settings(act, actFrom, textHeads, visionHeads, image,
-                pc.isObject() ? "open_clip_config.json preprocess_cfg" : "open_clip's defaults (no preprocess_cfg)");
+                pc.isObject() ? "open_clip_config.json preprocess_cfg" : "open_clip's defaults (no preprocess_cfg)",
+                clipkitTemplates(root, file));
+    }
+
+    /**
+     * The model's prompt templates from {@code "clipkit": {"templates": ["{}.", ...]}}, checked; empty
+     * when the config has no {@code clipkit} key. The key is clipkit's own, so an unknown field in it
+     * is an error (a misspelt key would otherwise be ignored).
+     */
+    static List<String> clipkitTemplates(JsonNode root, Path file) {
+        JsonNode c = root.get(CLIPKIT_KEY);
+        if (c == null || c.isNull()) {
+            return List.of();
+        }
+        if (!c.isObject()) {
+            throw new ClipException(file + ": " + CLIPKIT_KEY + " must be an object like {\"templates\": [\"a photo of a {}.\"]}, got " + c);
+        }
+        for (java.util.Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!k.equals("templates")) {
+                throw new ClipException(file + ": unknown key " + CLIPKIT_KEY + "." + k + " (known: templates)");
+            }
+        }
+        JsonNode t = c.get("templates");
+        if (t == null || t.isNull()) {
+            return List.of();
+        }
+        if (!t.isArray()) {
+            throw new ClipException(file + ": " + CLIPKIT_KEY + ".templates must be an array of strings, got " + t);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : t) {
+            if (!x.isTextual()) {
+                throw new ClipException(file + ": " + CLIPKIT_KEY + ".templates must be an array of strings, got " + x);
+            }
+            out.add(x.asText());
+        }
+        try {
+            return io.clipkit.PromptTemplates.check(out);
+        } catch (IllegalArgumentException e) {
+            throw new ClipException(file + ": " + CLIPKIT_KEY + ".templates: " + e.getMessage(), e);
+        }
     }
 
     // ------------------------------------------------------------------ helpers

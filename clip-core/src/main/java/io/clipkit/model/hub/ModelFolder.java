@@ -392,8 +392,9 @@ public final class ModelFolder {
         } else {
             text = ModelSpec.Text.clip(contextLength, vocabSize);
         }
-        return new ModelSpec(layout == Layout.TRANSFORMERS ? "transformers" : "open_clip", text, image,
+        ModelSpec spec = new ModelSpec(layout == Layout.TRANSFORMERS ? "transformers" : "open_clip", text, image,
                 ModelSpec.Scoring.softmax(logitScale));
+        return settings.templates().isEmpty() ? spec : spec.withTemplates(settings.templates());
     }
 
     /**
@@ -416,6 +417,8 @@ public final class ModelFolder {
         }
         if (settings != null) {
             out.add(Map.entry("preprocessing", "from " + settings.imageFrom()));
+            out.add(Map.entry("templates from", settings.templates().isEmpty() ? "clipkit's default (the config states none)"
+                    : "from open_clip_config.json " + HubConfigs.CLIPKIT_KEY + ".templates"));
         }
         return out;
     }

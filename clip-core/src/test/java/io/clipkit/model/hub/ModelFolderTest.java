@@ -179,6 +179,35 @@ class ModelFolderTest {
         assertEquals(ModelSpec.CropRounding.FLOOR, ModelFolder.of(d).spec(40, 24, 1114, 1f).image().crop());
     }
 
+    /** An open_clip folder may state its prompt templates under clipkit's key; none stated: the default. */
+    @Test
+    void openClipConfigStatesTheModelsTemplates() throws IOException {
+        Path d = copy("openclip-safetensors-squash");
+        ModelFolder plain = ModelFolder.of(d);
+        int size = 48; // the fixture's input size
+        assertEquals(List.of(io.clipkit.PromptTemplates.DEFAULT), plain.spec(size, 24, 1114, 1f).templates());
+        ObjectMapper json = new ObjectMapper();
+        Path config = d.resolve("open_clip_config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode c = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(config.toFile());
+        c.putObject("clipkit").putArray("templates").add("{}").add("a drawing of a {}.");
+        json.writeValue(config.toFile(), c);
+        ModelFolder f = ModelFolder.of(d);
+        assertEquals(List.of("{}", "a drawing of a {}."), f.spec(size, 24, 1114, 1f).templates());
+        assertTrue(f.describe().contains(Map.entry("templates from", "from open_clip_config.json clipkit.templates")), f.describe().toString());
+        // each mistake names the file and the key
+        for (String[] bad : new String[][] {
+                {"{\"templates\": [\"a photo\"]}", "prompt template 'a photo' has no {}"},
+                {"{\"templates\": [\"{}\", \"{}\"]}", "duplicate prompt template '{}'"},
+                {"{\"templates\": \"{}\"}", "clipkit.templates must be an array of strings"},
+                {"{\"template\": [\"{}\"]}", "unknown key clipkit.template"},
+                {"[\"{}\"]", "clipkit must be an object"}}) {
+            c.set("clipkit", json.readTree(bad[0]));
+            json.writeValue(config.toFile(), c);
+            ClipException e = assertThrows(ClipException.class, () -> ModelFolder.of(d), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]) && e.getMessage().contains(config.toString()), e.getMessage());
+        }
+    }
+
     /**
      * CLIP's full vocabulary written as transformers ships it (vocab.json + merges.txt) gives the
      * same ids as the bundled tokenizer.
