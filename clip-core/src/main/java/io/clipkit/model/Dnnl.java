@@ -191,13 +191,11 @@ final class Dnnl {
         private final Map<Integer, Prim> matmuls; // by thread count
         final String impl;
         final io.clipkit.Activation fused; // applied by the kernel to its output (bf16), or null
-        final boolean accumulates; // the kernel adds its product to the destination's values (bf16)
 
         private Weight(Kind kind, long n, long k, NDArray packed, NDArray bias, NDArray scales, dnnl_memory_desc layout,
-                Map<Integer, Prim> matmuls, String impl, io.clipkit.Activation fused, boolean accumulates) {
+                Map<Integer, Prim> matmuls, String impl, io.clipkit.Activation fused) {
             this.kind = kind;
             this.fused = fused;
-            this.accumulates = accumulates;
             this.n = n;
             this.k = k;
             this.packed = packed;
@@ -217,7 +215,7 @@ final class Dnnl {
 
         /** The matmul primitive for this thread count (the scratchpad size depends on it). */
         Prim matmul(State s, int threadCount) {
-            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), fused, accumulates, layout));
+            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), fused, layout));
         }
 
         @Override
@@ -231,13 +229,9 @@ final class Dnnl {
      * {@code kind} in oneDNN's preferred layout; the arrays are attached to {@code owner} (the model's
      * manager). {@code then}: an activation the bf16 kernel applies to its output (a post-op, saving
      * libtorch's passes over the MLP's widest tensor); int8 ignores it (its bias comes after the kernel).
-     * {@code residual}: the layer's output is always added to a residual ({@link #linearInto}): the bf16
-     * kernel accumulates into it (a sum post-op) instead of writing a new array that is added after.
      */
-    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind, io.clipkit.Activation then,
-            boolean residual) {
+    static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind, io.clipkit.Activation then) {
         io.clipkit.Activation fused = kind == Kind.BF16 ? then : null;
-        boolean accumulates = kind == Kind.BF16 && residual;
         State s = state();
         if (s == null) {
             throw new ClipException("oneDNN is not available: " + failure);
@@ -246,7 +240,7 @@ final class Dnnl {
         long n = kn ? ws.get(1) : ws.get(0);
         long k = kn ? ws.get(0) : ws.get(1);
         int t = threadsHere(s);
-        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, fused, accumulates, null);
+        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, fused, null);
         dnnl_memory_desc chosen = dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0);
         dnnl_memory_desc layout = new dnnl_memory_desc();
         check(dnnl_memory_desc_clone(layout, chosen), "cloning the weights layout");
@@ -280,7 +274,7 @@ final class Dnnl {
         }
         Map<Integer, Prim> matmuls = new ConcurrentHashMap<>();
         matmuls.put(t, first);
-        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl, fused, accumulates);
+        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl, fused);
         // The primitives are oneDNN objects, not tensors: freed once the model (holding the weight) is gone.
         CLEANER.register(weight, () -> {
             matmuls.values().forEach(Prim::destroy);
@@ -291,31 +285,6 @@ final class Dnnl {
 
     /** {@code x [..., K] @ w (+ b)} in the weight's low precision, into a new fp32 array of x's manager. */
     static NDArray linear(NDArray x, Weight w) {
-        if (w.accumulates) {
-            throw new IllegalStateException("this weight's kernel accumulates: use linearInto");
-        }
-        NDManager mgr = x.getManager();
-        Shape xs = x.getShape();
-        return product(x, w, mgr.create(xs.slice(0, xs.dimension() - 1).add(w.n), DataType.FLOAT32));
-    }
-
-    /**
-     * {@code residual += x @ w (+ b)}, in place, for a weight converted with {@code residual}
-     * (the kernel accumulates into the residual's memory); other weights add a new product.
-     * {@code residual} must be a contiguous fp32 array of the product's shape.
-     */
-    static NDArray linearInto(NDArray x, Weight w, NDArray residual) {
-        if (!w.accumulates) {
-            return residual.addi(linear(x, w));
-        }
-        Shape xs = x.getShape();
-        if (!residual.getShape().equals(xs.slice(0, xs.dimension() - 1).add(w.n)) || residual.getDataType() != DataType.FLOAT32) {
-            throw new IllegalStateException("residual " + residual.getShape() + " does not fit the product of " + xs);
-        }
-        return product(x, w, residual);
-    }
-
-    private static NDArray product(NDArray x, Weight w, NDArray y) {
         State s = state();
         Shape xs = x.getShape();
         long k = xs.get(xs.dimension() - 1);
@@ -324,6 +293,7 @@ final class Dnnl {
         }
         long m = xs.size() / k;
         NDManager mgr = x.getManager();
+        NDArray y = mgr.create(xs.slice(0, xs.dimension() - 1).add(w.n), DataType.FLOAT32);
         if (m == 0) {
             return y;
         }
@@ -443,11 +413,10 @@ final class Dnnl {
 
     /**
      * {@code [M,K] @ [K,N] (+ [1,N])} in {@code kind} into fp32, M given at run time; weights
-     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales; then {@code act} (or
-     * none); {@code sum}: added to the destination's values.
+     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales; then {@code act} (or none).
      */
     private static Prim createMatmul(State s, Kind kind, long k, long n, boolean bias, io.clipkit.Activation act,
-            boolean sum, dnnl_memory_desc layout) {
+            dnnl_memory_desc layout) {
         long rm = DNNL_RUNTIME_DIM_VAL;
         dnnl_memory_desc src = md(new long[] {rm, k}, kind.dnnl(), dnnl_ab);
         dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, kind.dnnl(), dnnl_format_tag_any);
@@ -458,19 +427,14 @@ final class Dnnl {
                 if (kind == Kind.INT8) {
                     check(dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 1 << 1), "setting per-channel scales");
                 }
-                if (sum || act != null) {
+                if (act != null) {
                     dnnl_post_ops po = new dnnl_post_ops();
                     check(dnnl_post_ops_create(po), "creating post-ops");
                     try {
-                        if (sum) {
-                            check(dnnl_post_ops_append_sum(po, 1f, 0, dnnl_data_type_undef), "appending the sum");
-                        }
-                        if (act != null) {
-                            // QuickGELU x*sigmoid(1.702x) is oneDNN's swish with alpha 1.702; GELU is gelu_erf (exact, as torch's)
-                            check(act == io.clipkit.Activation.GELU
-                                    ? dnnl_post_ops_append_eltwise(po, dnnl_eltwise_gelu_erf, 0f, 0f)
-                                    : dnnl_post_ops_append_eltwise(po, dnnl_eltwise_swish, 1.702f, 0f), "appending the activation");
-                        }
+                        // QuickGELU x*sigmoid(1.702x) is oneDNN's swish with alpha 1.702; GELU is gelu_erf (exact, as torch's)
+                        check(act == io.clipkit.Activation.GELU
+                                ? dnnl_post_ops_append_eltwise(po, dnnl_eltwise_gelu_erf, 0f, 0f)
+                                : dnnl_post_ops_append_eltwise(po, dnnl_eltwise_swish, 1.702f, 0f), "appending the activation");
                         check(dnnl_primitive_attr_set_post_ops(attr, po), "setting post-ops");
                     } finally {
                         dnnl_post_ops_destroy(po);

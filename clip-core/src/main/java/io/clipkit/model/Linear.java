@@ -16,7 +16,7 @@ record Linear(NDArray w, NDArray b, boolean kn, Dnnl.Weight lowp) {
     /** {@code x @ w^T + b} (or {@code x @ w + b} when {@code kn}) with the model's kernel. */
     NDArray apply(NDArray x) {
         if (lowp != null) {
-            return Dnnl.linear(checked(x), lowp); // refuses a weight converted for addTo
+            return Dnnl.linear(checked(x), lowp);
         }
         if (kn) {
             NDArray y = x.matMul(w);
@@ -32,18 +32,6 @@ record Linear(NDArray w, NDArray b, boolean kn, Dnnl.Weight lowp) {
             return lowp.fused == act ? y : Nn.activation(y, act, null);
         }
         return Nn.activation(apply(x), act, w);
-    }
-
-    /**
-     * {@code residual + apply(x)}: on oneDNN in place into {@code residual} (the bf16 kernel
-     * accumulates into it; such a model is never trained), else as {@code Nn.addi} does with
-     * {@code layerWeight} (in place unless autograd records that layer; null: in place).
-     */
-    NDArray addTo(NDArray residual, NDArray x, NDArray layerWeight) {
-        if (lowp != null) {
-            return Dnnl.linearInto(checked(x), lowp, residual);
-        }
-        return layerWeight == null ? residual.addi(apply(x)) : Nn.addi(residual, apply(x), layerWeight);
     }
 
     /** A low-precision model computes in fp32 on the CPU only (the loader refuses anything else). */

@@ -79,12 +79,12 @@ final class Transformer {
             in = w.linear(packedW, packedB); // last: in bf16/int8 this frees the fp32 arrays the views above came from
             inW = in.w();
             inB = in.b();
-            out = w.residualLinear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);
+            out = w.linear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);
             ln2W = w.getFloat(p + "ln_2.weight", width);
             ln2B = w.getFloat(p + "ln_2.bias", width);
             long hidden = w.shape(p + "mlp.c_fc.weight") != null ? w.shape(p + "mlp.c_fc.weight")[0] : 4L * width;
             fc = w.linear(p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", hidden, width, act);
-            proj = w.residualLinear(p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", width, hidden);
+            proj = w.linear(p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", width, hidden);
         }
 
         /** The block's output at one position per batch row ({@code [B,W]}); causal: keys up to it. */
@@ -126,9 +126,9 @@ final class Transformer {
             }
             NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
             NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
-            NDArray y = out.addTo(xq, Nn.merge(a), null); // xq is this call's own copy: in place, as before
+            NDArray y = xq.addi(out.apply(Nn.merge(a)));
             NDArray mlp = fc.applyThen(Nn.layerNorm(y, ln2W, ln2B), act);
-            return proj.addTo(y, mlp, ln2W).reshape(b, width);
+            return Nn.addi(y, proj.apply(mlp), ln2W).reshape(b, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {
@@ -139,10 +139,9 @@ final class Transformer {
             NDArray h = Nn.layerNorm(x, ln1W, ln1B);
             NDArray qkv = in.apply(h).reshape(b, t, 3, heads, width / heads).transpose(2, 0, 3, 1, 4);
             NDArray a = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), mask);
-            // x is LayerNorm's input: a new sum when training may need it (ln1W's layer recorded)
-            NDArray y = out.lowp() != null ? out.addTo(x, Nn.merge(a), null) : x.add(out.apply(Nn.merge(a)));
+            NDArray y = x.add(out.apply(Nn.merge(a)));
             NDArray m = fc.applyThen(Nn.layerNorm(y, ln2W, ln2B), act);
-            return proj.addTo(y, m, ln2W);
+            return Nn.addi(y, proj.apply(m), ln2W);
         }
     }
 }

@@ -46,22 +46,17 @@ final class Weights {
 
     /** A Linear layer followed by {@code then} (see {@link Linear#applyThen}). */
     Linear linear(String weight, String bias, long n, long k, io.clipkit.Activation then) {
-        return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, then, false);
-    }
-
-    /** A Linear layer whose output is always added to a residual (see {@link Linear#addTo}). */
-    Linear residualLinear(String weight, String bias, long n, long k) {
-        return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, null, true);
+        return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, then);
     }
 
     /** A Linear layer over arrays already loaded (views of a packed projection). */
     Linear linear(NDArray w, NDArray b) {
-        return linear(w, b, false, null, false);
+        return linear(w, b, false, null);
     }
 
     /** A bias-free projection stored input-major, {@code [k,n]} ({@code x @ w}), as CLIP's {@code proj}s are. */
     Linear projection(String name, long k, long n) {
-        return linear(get(name, k, n), null, true, null, false);
+        return linear(get(name, k, n), null, true, null);
     }
 
     /**
@@ -69,11 +64,11 @@ final class Weights {
      * copies (a bf16 model holds 2 bytes per Linear weight, not 4 + 2): nothing else reads them,
      * as such a model is never trained.
      */
-    private Linear linear(NDArray w, NDArray b, boolean kn, io.clipkit.Activation then, boolean residual) {
+    private Linear linear(NDArray w, NDArray b, boolean kn, io.clipkit.Activation then) {
         if (products == null) {
             return new Linear(w, b, kn, null);
         }
-        Dnnl.Weight packed = Dnnl.pack(w, b, kn, manager, products, then, residual);
+        Dnnl.Weight packed = Dnnl.pack(w, b, kn, manager, products, then);
         w.close();
         if (b != null) {
             b.close();
