@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `clip tag` on 48 camera-sized (4032x3024) JPEGs, whole process (JVM start, model load, label
-# embedding, tagging), exact and --fast, against the reference pipeline (bench/tag_ref.py: PIL +
+# embedding, tagging), exact, --fast and --fast --dtype bf16, against the reference pipeline (bench/tag_ref.py: PIL +
 # torchvision + Debian torch, DataLoader with 2 workers) in the same run, on the same files,
 # random ViT-B/32-sized checkpoint, labels, prompt and batch size. Rounds alternate the three sides
 # (the box is shared; each side's best round counts, and every round is printed). Reports wall
@@ -78,11 +78,14 @@ PY
 echo "reference libblas.so.3 -> $(readlink -f /lib/x86_64-linux-gnu/libblas.so.3) (apt-get install libopenblas0-pthread; netlib's reference BLAS is ~10x slower)"
 echo "launcher: $(./clip --version 2>/dev/null | head -1); heap: $(sed -n 's/^# heap: //p' clip | head -1)"
 printf '%-6s %-6s %8s %8s %8s %8s %6s %9s\n' round side wall_s ratio cpu_s cpu_ratio cpu% rss_MB
-declare -A best=([ref]=1e9 [exact]=1e9 [fast]=1e9) bestc=([ref]=1e9 [exact]=1e9 [fast]=1e9) rss=([ref]=0 [exact]=0 [fast]=0)
+# fastbf16: --fast with the encoders' matrix products in bf16 through oneDNN (falls back to fp32, with
+# a notice in its log, on a CPU without AVX512-BF16/AMX; the kernel that ran is printed below)
+declare -A best=([ref]=1e9 [exact]=1e9 [fast]=1e9 [fastbf16]=1e9) bestc=([ref]=1e9 [exact]=1e9 [fast]=1e9 [fastbf16]=1e9) \
+  rss=([ref]=0 [exact]=0 [fast]=0 [fastbf16]=0)
 for r in $(seq "$rounds"); do
-  run_ref; run_java exact; run_java fast --fast
+  run_ref; run_java exact; run_java fast --fast; run_java fastbf16 --fast --dtype bf16
   rw=$(field "$out/ref.log" wall); rc=$(field "$out/ref.log" cpus)
-  for side in ref exact fast; do
+  for side in ref exact fast fastbf16; do
     w=$(field "$out/$side.log" wall); m=$(field "$out/$side.log" rss); c=$(field "$out/$side.log" cpus)
     printf '%-6s %-6s %8s %7.2fx %8s %7.2fx %6s %9s   (load %s)\n' "$r" "$side" "$w" "$(python3 -c "print($rw / $w)")" \
       "$c" "$(python3 -c "print($rc / $c)")" "$(field "$out/$side.log" cpu)" "$m" "$(cut -d' ' -f1 /proc/loadavg)"
@@ -92,11 +95,13 @@ for r in $(seq "$rounds"); do
   done
 done
 echo "best of $rounds: reference ${best[ref]} s, exact ${best[exact]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[exact]}))")x)," \
-  "fast ${best[fast]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[fast]}))")x); peak RSS reference ${rss[ref]} MB," \
-  "exact ${rss[exact]} MB, fast ${rss[fast]} MB"
+  "fast ${best[fast]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[fast]}))")x)," \
+  "fast+bf16 ${best[fastbf16]} s ($(python3 -c "print('%.2f' % (${best[ref]} / ${best[fastbf16]}))")x); peak RSS reference ${rss[ref]} MB," \
+  "exact ${rss[exact]} MB, fast ${rss[fast]} MB, fast+bf16 ${rss[fastbf16]} MB"
 echo "CPU seconds (user+sys, steadier on a shared box), best: reference ${bestc[ref]}, exact ${bestc[exact]}" \
-  "($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[exact]}))")x), fast ${bestc[fast]} ($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[fast]}))")x)"
-grep -h '^clip tag: [0-9]* ok' "$out/exact.log" "$out/fast.log" | sed 's/^/  /'
+  "($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[exact]}))")x), fast ${bestc[fast]} ($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[fast]}))")x)," \
+  "fast+bf16 ${bestc[fastbf16]} ($(python3 -c "print('%.2f' % (${bestc[ref]} / ${bestc[fastbf16]}))")x)"
+grep -h '^clip tag: [0-9]* ok' "$out/exact.log" "$out/fast.log" "$out/fastbf16.log" | sed 's/^/  /'
 echo "  reference: $(cat "$out/ref.json")"
 # Do the three agree? Top label per image: exact vs reference, fast vs exact.
 /usr/bin/python3 - "$out" <<'PY'
@@ -105,11 +110,14 @@ out = sys.argv[1]
 def top(name):
     return {os.path.basename(r["path"]): r["labels"][0] for r in map(json.loads, open(os.path.join(out, name + ".jsonl")))
             if r.get("status") == "ok"}
-ref, exact, fast = top("ref"), top("exact"), top("fast")
+ref, exact, fast, fastbf16 = top("ref"), top("exact"), top("fast"), top("fastbf16")
 def agree(a, b):
     same = sum(a[k]["label"] == b[k]["label"] for k in a if k in b)
     dcos = max(abs(a[k]["cosine"] - b[k]["cosine"]) for k in a if k in b)
     return "%d/%d same top label, max |cosine diff| of the top label %.2e" % (same, len(a), dcos)
 print("  exact vs reference:", agree(exact, ref))
 print("  fast vs exact:     ", agree(fast, exact))
+print("  fast+bf16 vs exact:", agree(fastbf16, exact))
+kernel = {json.loads(l).get("kernel") for l in open(os.path.join(out, "fastbf16.jsonl")) if '"kernel"' in l}
+print("  fast+bf16 kernel:  ", ", ".join(sorted(k for k in kernel if k)) or "not recorded")
 PY
