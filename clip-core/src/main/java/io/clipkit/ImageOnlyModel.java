@@ -1,7 +1,5 @@
 package io.clipkit;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -10,41 +8,9 @@ import java.util.List;
  * a model whose text tower cannot embed the placeholder label (a small vocabulary) still indexes.
  * Closing it leaves the caller's model open.
  */
-final class ImageOnlyModel implements ClipModel {
-    private final ClipModel model;
-
+final class ImageOnlyModel extends ForwardingClipModel {
     ImageOnlyModel(ClipModel model) {
-        this.model = model;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return model.info();
-    }
-
-    @Override
-    public ClipTokenizer tokenizer() {
-        return model.tokenizer();
-    }
-
-    @Override
-    public ImagePreprocessor preprocessor() {
-        return model.preprocessor();
-    }
-
-    @Override
-    public float logitScale() {
-        return model.logitScale();
-    }
-
-    @Override
-    public float[][] encodeImages(List<Path> images) throws IOException {
-        return model.encodeImages(images);
-    }
-
-    @Override
-    public float[][] encodePreprocessed(List<float[]> chw, boolean normalize) {
-        return model.encodePreprocessed(chw, normalize);
+        super(model);
     }
 
     @Override
@@ -58,7 +24,7 @@ final class ImageOnlyModel implements ClipModel {
     }
 
     private float[][] constant(int n) {
-        float[][] out = new float[n][model.info().embedDim()];
+        float[][] out = new float[n][delegate.info().embedDim()];
         for (float[] v : out) {
             v[0] = 1;
         }
