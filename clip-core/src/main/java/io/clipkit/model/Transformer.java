@@ -61,7 +61,7 @@ final class Transformer {
         final NDArray inW; // the packed in-projection, for training's views (see forwardAt); null in bf16/int8
         final NDArray inB;
         final Linear in;
-        final Linear q; // views of the packed in-projection: queries, and keys+values
+        final Linear q; // views of the packed in-projection: queries, and keys+values (null in bf16/int8)
         final Linear kv;
         final Linear out;
         final NDArray ln2W;
@@ -74,9 +74,16 @@ final class Transformer {
             ln1B = w.getFloat(p + "ln_1.bias", width);
             NDArray packedW = w.get(p + "attn.in_proj_weight", 3L * width, width);
             NDArray packedB = w.get(p + "attn.in_proj_bias", 3L * width);
-            q = w.linear(packedW.get(":" + width), packedB.get(":" + width));
-            kv = w.linear(packedW.get(width + ":"), packedB.get(width + ":"));
-            in = w.linear(packedW, packedB); // last: in bf16/int8 this frees the fp32 arrays the views above came from
+            if (w.lowPrecision()) {
+                // one oneDNN copy of the in-projection: forwardAt slices its product instead of
+                // holding (and converting at load) a second copy split into q and kv
+                q = null;
+                kv = null;
+            } else {
+                q = w.linear(packedW.get(":" + width), packedB.get(":" + width)); // views: no copy
+                kv = w.linear(packedW.get(width + ":"), packedB.get(width + ":"));
+            }
+            in = w.linear(packedW, packedB); // in bf16/int8 this frees the fp32 arrays
             inW = in.w();
             inB = in.b();
             out = w.linear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);
@@ -102,15 +109,20 @@ final class Transformer {
             NDArray h = Nn.layerNorm(x, ln1W, ln1B);
             NDArray kv;
             NDArray q;
-            NDArray hq = Nn.embedding(rows, h.reshape(b * t, width)).reshape(b, 1, width);
             if (inW != null && Nn.recorded(inW)) {
                 // Training: the views taken at load predate the gradients, so take them again to lead
                 // back to inW; views are not leaves, so Nn.linear cannot tell they need libtorch's path.
                 kv = Nn.torchLinear(h, inW.get(width + ":"), inB.get(width + ":"));
-                q = Nn.torchLinear(hq, inW.get(":" + width), inB.get(":" + width));
+                q = Nn.torchLinear(picked(rows, h, b, t, width), inW.get(":" + width), inB.get(":" + width));
+            } else if (this.q == null) {
+                // bf16/int8: the packed product at every position (the extra queries are a third of
+                // one layer's in-projection), then the picked rows' queries
+                NDArray qkv = in.apply(h);
+                kv = qkv.get(":, :, " + width + ":");
+                q = picked(rows, qkv.get(":, :, :" + width), b, t, width);
             } else {
                 kv = this.kv.apply(h); // keys and values at every position
-                q = this.q.apply(hq);
+                q = this.q.apply(picked(rows, h, b, t, width));
             }
             kv = kv.reshape(b, t, 2, heads, width / heads).transpose(2, 0, 3, 1, 4);
             q = Nn.heads(q, heads);
@@ -125,10 +137,15 @@ final class Transformer {
                 mask = m.create(mk, new Shape(b, 1, 1, t)).toType(x.getDataType(), false);
             }
             NDArray a = Nn.attention(q, kv.get(0), kv.get(1), mask);
-            NDArray xq = Nn.embedding(rows, x.reshape(b * t, width)).reshape(b, 1, width);
+            NDArray xq = picked(rows, x, b, t, width);
             NDArray y = xq.addi(out.apply(Nn.merge(a)));
             NDArray mlp = fc.applyThen(Nn.layerNorm(y, ln2W, ln2B), act);
             return Nn.addi(y, proj.apply(mlp), ln2W).reshape(b, width);
+        }
+
+        /** The picked position of each batch row of {@code a} ({@code [B,T,W]}), as {@code [B,1,W]}. */
+        private static NDArray picked(NDArray rows, NDArray a, long b, long t, long width) {
+            return Nn.embedding(rows, a.reshape(b * t, width)).reshape(b, 1, width);
         }
 
         NDArray forward(NDArray x, NDArray mask, int heads, Activation act) {

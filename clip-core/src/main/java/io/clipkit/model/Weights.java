@@ -76,6 +76,11 @@ final class Weights {
         return new Linear(null, null, kn, packed);
     }
 
+    /** Whether the Linear layers' products run in bf16/int8 through oneDNN (their fp32 arrays are freed). */
+    boolean lowPrecision() {
+        return products != null;
+    }
+
     DataType computeType() {
         return computeType;
     }

@@ -56,9 +56,9 @@ final class Session {
 
     /**
      * One optimizer step at 0-based {@code index} on {@code batch} images ({@code pixels}: CHW
-     * each, concatenated) and their token rows. Returns the loss before the update; a non-finite
-     * loss leaves the weights untouched, and so does a finite loss whose gradient is not finite
-     * ({@link NonFiniteGradient}).
+     * each, concatenated) and their token rows. Returns the loss before the update. A non-finite
+     * loss, or a finite one whose gradient is not finite, throws {@link NonFinite} with the weights
+     * and moments untouched.
      */
     double step(int index, float[] pixels, int[][] tokens) {
         int b = tokens.length;
@@ -72,7 +72,7 @@ final class Session {
                 NDArray l = ClipLoss.loss(img, txt, model.logitScale());
                 loss = l.getFloat();
                 if (!Double.isFinite(loss)) {
-                    return loss;
+                    throw new NonFinite("the loss became " + loss);
                 }
                 gc.backward(l);
             } finally {
@@ -80,7 +80,7 @@ final class Session {
             }
             String bad = optimizer.firstNonFiniteGradient(m);
             if (bad != null) {
-                throw new NonFiniteGradient(bad, loss);
+                throw new NonFinite("the gradient of " + bad + " became NaN or infinite (loss " + loss + ")");
             }
             optimizer.step(schedule.at(index), m);
             NDArray ls = model.logitScale();
@@ -99,16 +99,12 @@ final class Session {
         return Math.exp(model.logitScale().getFloat());
     }
 
-    /** A step whose loss was finite but whose gradient of {@code tensor} was not: nothing was updated. */
-    static final class NonFiniteGradient extends RuntimeException {
+    /** A step that was not taken: its loss or a gradient was NaN or infinite (the message says which). */
+    static final class NonFinite extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final String tensor;
-        final double loss;
 
-        NonFiniteGradient(String tensor, double loss) {
-            super("the gradient of " + tensor + " is not finite (loss " + loss + ")");
-            this.tensor = tensor;
-            this.loss = loss;
+        NonFinite(String what) {
+            super(what);
         }
     }
 }

@@ -148,17 +148,11 @@ public final class TrainingRun {
                     double loss;
                     try {
                         loss = session.step(step, batch.pixels(), batch.tokens());
-                    } catch (Session.NonFiniteGradient e) {
+                    } catch (Session.NonFinite e) {
                         Path kept = writeCheckpoint(out, session, loaded, s, steps, warmup, pairs.size(), step, position,
                                 lastLoss, stream, evaluations);
-                        throw new ClipException("the gradient of " + e.tensor + " became non-finite at step " + (step + 1)
-                                + " (loss " + e.loss + "); stopped before updating, the last good weights are in " + kept);
-                    }
-                    if (!Double.isFinite(loss)) {
-                        Path kept = writeCheckpoint(out, session, loaded, s, steps, warmup, pairs.size(), step, position,
-                                lastLoss, stream, evaluations);
-                        throw new ClipException("the loss became " + loss + " at step " + (step + 1)
-                                + "; stopped, the last good weights are in " + kept);
+                        throw new ClipException(e.getMessage() + " at step " + (step + 1)
+                                + "; stopped before updating, the last good weights are in " + kept);
                     }
                     double lr = session.lr(step);
                     step++;
