@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.clipkit.ClipException;
-import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Set;
@@ -45,10 +44,11 @@ import org.bytedeco.javacpp.PointerPointer;
  * <p>oneDNN's threading rules, and how they are kept: an engine and primitives may be used from
  * many threads, a stream may not (one short-lived stream per call); with the default scratchpad
  * mode a primitive must run on the thread that created it, so every primitive here uses a
- * caller-provided scratchpad (allocated per call). The matmul primitive has a run-time M (one per
- * weight and thread count: the scratchpad size depends on the threads); activation reorders are
- * cached per (M, K, threads). oneDNN's OpenMP runtime is its own (bytedeco's libgomp, not libtorch's):
- * its thread count per calling thread is set to the model's {@code threads} option.
+ * caller-provided scratchpad (allocated per call). Matmul primitives are made for the call's M (not
+ * a run-time M: see {@link #matmul}) and cached per (shape, M, threads: the scratchpad size depends
+ * on the threads), shared by the weights of one shape; activation reorders are cached per (M, K,
+ * threads). oneDNN's OpenMP runtime is its own (bytedeco's libgomp, not libtorch's): its thread
+ * count per calling thread is set to the model's {@code threads} option.
  */
 final class Dnnl {
     private Dnnl() {}
@@ -63,18 +63,18 @@ final class Dnnl {
         }
     }
 
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "clipkit-dnnl-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
     /** Activation reorders kept; shapes past this many (varied text lengths) are created per call. */
     private static final int MAX_CACHED_REORDERS = 4096;
+    /** Matmul primitives kept (per shape and M); past this many they are created per call, as reorders are. */
+    private static final int MAX_CACHED_MATMULS = 4096;
 
     private static volatile State state;
     private static volatile String failure = "not loaded";
     private static volatile int threads; // 0: OpenMP's default
-    private static final Map<Long, Prim> REORDERS = new ConcurrentHashMap<>();
+    private static final Map<ReorderKey, Prim> REORDERS = new ConcurrentHashMap<>();
+    private static final Map<MatmulKey, Prim> MATMULS = new ConcurrentHashMap<>();
+    /** The distinct weights layouts chosen so far (owned clones), so that a matmul's cache key can name its layout. */
+    private static final java.util.List<dnnl_memory_desc> LAYOUTS = new java.util.ArrayList<>();
     private static final Set<String> IMPLS = ConcurrentHashMap.newKeySet();
     private static final ThreadLocal<int[]> THREADS_SET = new ThreadLocal<>();
 
@@ -187,13 +187,13 @@ final class Dnnl {
         private final BytePointer biasPtr;
         private final NDArray scales; // int8: per output channel, f32 [N]
         private final BytePointer scalesPtr;
-        private final dnnl_memory_desc layout; // owned clone of the chosen weights layout
-        private final Map<Integer, Prim> matmuls; // by thread count
+        private final dnnl_memory_desc layout; // the chosen weights layout (one of LAYOUTS, never destroyed)
+        private final int layoutId; // its index in LAYOUTS
         final String impl;
         final io.clipkit.Activation fused; // applied by the kernel to its output (bf16), or null
 
         private Weight(Kind kind, long n, long k, NDArray packed, NDArray bias, NDArray scales, dnnl_memory_desc layout,
-                Map<Integer, Prim> matmuls, String impl, io.clipkit.Activation fused) {
+                int layoutId, String impl, io.clipkit.Activation fused) {
             this.kind = kind;
             this.fused = fused;
             this.n = n;
@@ -205,17 +205,12 @@ final class Dnnl {
             this.scales = scales;
             this.scalesPtr = scales == null ? null : new BytePointer(direct(scales));
             this.layout = layout;
-            this.matmuls = matmuls;
+            this.layoutId = layoutId;
             this.impl = impl;
         }
 
         boolean fusedBias() {
             return bias != null && kind == Kind.BF16;
-        }
-
-        /** The matmul primitive for this thread count (the scratchpad size depends on it). */
-        Prim matmul(State s, int threadCount) {
-            return matmuls.computeIfAbsent(threadCount, t -> createMatmul(s, kind, k, n, fusedBias(), fused, layout));
         }
 
         @Override
@@ -239,11 +234,21 @@ final class Dnnl {
         Shape ws = w.getShape();
         long n = kn ? ws.get(1) : ws.get(0);
         long k = kn ? ws.get(0) : ws.get(1);
-        int t = threadsHere(s);
-        Prim first = createMatmul(s, kind, k, n, b != null && kind == Kind.BF16, fused, null);
-        dnnl_memory_desc chosen = dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0);
-        dnnl_memory_desc layout = new dnnl_memory_desc();
-        check(dnnl_memory_desc_clone(layout, chosen), "cloning the weights layout");
+        threadsHere(s);
+        // The layout is chosen by a matmul with a run-time M: one that suits every M this weight
+        // will be multiplied with (each call's own primitive is then made for its M: see matmul).
+        Prim first = createMatmul(s, kind, DNNL_RUNTIME_DIM_VAL, k, n, b != null && kind == Kind.BF16, fused, null);
+        dnnl_memory_desc layout;
+        int layoutId;
+        String impl = first.impl;
+        try {
+            layoutId = layoutId(dnnl_primitive_desc_query_md(first.pd, dnnl_query_weights_md, 0));
+            synchronized (LAYOUTS) {
+                layout = LAYOUTS.get(layoutId);
+            }
+        } finally {
+            first.destroy();
+        }
         long bytes = dnnl_memory_desc_get_size(layout);
         NDArray packed = owner.create(new Shape(bytes), DataType.INT8);
         NDArray scales = null;
@@ -272,15 +277,22 @@ final class Dnnl {
             bias = b.duplicate(); // own contiguous memory, as the pointer kept for it needs
             bias.attach(owner);
         }
-        Map<Integer, Prim> matmuls = new ConcurrentHashMap<>();
-        matmuls.put(t, first);
-        Weight weight = new Weight(kind, n, k, packed, bias, scales, layout, matmuls, first.impl, fused);
-        // The primitives are oneDNN objects, not tensors: freed once the model (holding the weight) is gone.
-        CLEANER.register(weight, () -> {
-            matmuls.values().forEach(Prim::destroy);
-            dnnl_memory_desc_destroy(layout);
-        });
-        return weight;
+        return new Weight(kind, n, k, packed, bias, scales, layout, layoutId, impl, fused);
+    }
+
+    /** The index in {@link #LAYOUTS} of a layout equal to {@code chosen}, adding a clone of it if new. */
+    private static int layoutId(dnnl_memory_desc chosen) {
+        synchronized (LAYOUTS) {
+            for (int i = 0; i < LAYOUTS.size(); i++) {
+                if (dnnl_memory_desc_equal(LAYOUTS.get(i), chosen) != 0) {
+                    return i;
+                }
+            }
+            dnnl_memory_desc clone = new dnnl_memory_desc();
+            check(dnnl_memory_desc_clone(clone, chosen), "cloning the weights layout");
+            LAYOUTS.add(clone);
+            return LAYOUTS.size() - 1;
+        }
     }
 
     /** {@code x [..., K] @ w (+ b)} in the weight's low precision, into a new fp32 array of x's manager. */
@@ -312,13 +324,13 @@ final class Dnnl {
                 rowScalesPtr = new BytePointer(direct(rowScales));
             }
             convert(s, w.kind, m, k, t, new BytePointer(xbDirect), new BytePointer(direct(xl)), rowScalesPtr);
-            Prim p = w.matmul(s, t);
+            Use p = matmul(s, w, m, t);
             dnnl_memory_desc src = md(new long[] {m, k}, w.kind.dnnl(), dnnl_ab);
             dnnl_memory_desc dst = md(new long[] {m, w.n}, dnnl_f32, dnnl_ab);
             dnnl_memory_desc biasMd = w.fusedBias() ? md(new long[] {1, w.n}, dnnl_f32, dnnl_ab) : null;
             dnnl_memory_desc scalesMd = w.scales == null ? null : md(new long[] {w.n}, dnnl_f32, dnnl_a);
             try {
-                execute(s, p, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
+                execute(s, p.prim, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST,
                         DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS},
                         new dnnl_memory_desc[] {src, w.layout, biasMd, dst, scalesMd},
                         new Pointer[] {new BytePointer(direct(xl)), w.packedPtr, w.biasPtr, new BytePointer(direct(y)),
@@ -329,6 +341,7 @@ final class Dnnl {
                         dnnl_memory_desc_destroy(d);
                     }
                 }
+                p.done();
             }
         }
         if (rowScales != null) {
@@ -343,29 +356,12 @@ final class Dnnl {
 
     /** The activations in the low-precision type: bf16, or s8 divided by the per-row scales. */
     private static void convert(State s, Kind kind, long m, long k, int t, Pointer from, Pointer to, Pointer rowScales) {
-        long key = ((m << 24) ^ (k << 8) ^ t) * 2 + kind.ordinal();
-        Prim p = REORDERS.get(key);
-        boolean transient_ = false;
-        if (p == null) {
-            Prim created = createReorder(s, kind, m, k);
-            if (REORDERS.size() < MAX_CACHED_REORDERS) {
-                Prim raced = REORDERS.putIfAbsent(key, created);
-                if (raced != null) {
-                    created.destroy();
-                    p = raced;
-                } else {
-                    p = created;
-                }
-            } else {
-                p = created;
-                transient_ = true;
-            }
-        }
+        Use p = cached(REORDERS, MAX_CACHED_REORDERS, new ReorderKey(kind, m, k, t), () -> createReorder(s, kind, m, k));
         dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
         dnnl_memory_desc l = md(new long[] {m, k}, kind.dnnl(), dnnl_ab);
         dnnl_memory_desc sc = kind == Kind.INT8 ? md(new long[] {m}, dnnl_f32, dnnl_a) : null;
         try {
-            execute(s, p, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST},
+            execute(s, p.prim, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST},
                     new dnnl_memory_desc[] {f, l, sc}, new Pointer[] {from, to, rowScales});
         } finally {
             dnnl_memory_desc_destroy(f);
@@ -373,10 +369,61 @@ final class Dnnl {
             if (sc != null) {
                 dnnl_memory_desc_destroy(sc);
             }
-            if (transient_) {
-                p.destroy();
+            p.done();
+        }
+    }
+
+    /** A primitive from a cache, or one made for this call only (destroyed by {@link #done}) once the cache is full. */
+    private record Use(Prim prim, boolean once) {
+        void done() {
+            if (once) {
+                prim.destroy();
             }
         }
+    }
+
+    private static <K> Use cached(Map<K, Prim> cache, int max, K key, java.util.function.Supplier<Prim> create) {
+        Prim p = cache.get(key);
+        if (p != null) {
+            return new Use(p, false);
+        }
+        Prim created = create.get();
+        if (cache.size() >= max) {
+            return new Use(created, true);
+        }
+        Prim raced = cache.putIfAbsent(key, created);
+        if (raced != null) {
+            created.destroy();
+            return new Use(raced, false);
+        }
+        return new Use(created, false);
+    }
+
+    /** What an activation reorder is made for (a record, not a packed number: no two shapes can share a key). */
+    private record ReorderKey(Kind kind, long m, long k, int threads) {}
+
+    /** What a matmul primitive is made for: the weight's type, shape, layout and fused ops, the call's M, the thread count. */
+    private record MatmulKey(Kind kind, long m, long k, long n, boolean bias, io.clipkit.Activation act, int layoutId,
+            int threads) {}
+
+    /**
+     * The matmul for {@code m} rows of {@code w}, made for that M rather than once with a run-time M
+     * (as it was): oneDNN 3.8's brgemm matmul computes a run-time M's tail with kernels of 32, 16, 8
+     * or 1 rows that overlap (M = 10: rows 0-7, then rows 2-9 again), and saves and restores the
+     * overlapped rows of the destination around the second kernel. When K is split into chunks
+     * accumulated in the destination (on this AMX CPU bf16 from K = 2560, so ViT-B's MLP c_proj and
+     * patch embedding, K = 3072; int8 at K = 4096 and 5120, so ViT-L's c_proj), the restore is off and the
+     * overlapped rows get the later K chunks twice (rows 2-7 of M = 10 held K's second half twice).
+     * Rows then depended on the rest of the batch: one photo twice in a batch gave cosine 0.997 and
+     * 0.967 to fp32 in bf16. oneDNN 3.12 reworked that restore ("fix backup of overlaps"); bytedeco
+     * ships 3.8. A primitive made for a known M has a single M-tail kernel and no overlap (checked by
+     * BatchInvarianceTest for every M to 40). Making one takes about 0.5 ms and the weights of one
+     * shape share it, so a new batch shape costs a few ms once.
+     */
+    private static Use matmul(State s, Weight w, long m, int t) {
+        MatmulKey key = new MatmulKey(w.kind, m, w.k, w.n, w.fusedBias(), w.fused, w.layoutId, t);
+        return cached(MATMULS, MAX_CACHED_MATMULS, key,
+                () -> createMatmul(s, w.kind, m, w.k, w.n, w.fusedBias(), w.fused, w.layout));
     }
 
     private static Prim createReorder(State s, Kind kind, long m, long k) {
@@ -412,12 +459,11 @@ final class Dnnl {
     }
 
     /**
-     * {@code [M,K] @ [K,N] (+ [1,N])} in {@code kind} into fp32, M given at run time; weights
-     * {@code any} unless {@code layout}; int8 with per-output-channel weight scales; then {@code act} (or none).
+     * {@code [M,K] @ [K,N] (+ [1,N])} in {@code kind} into fp32 ({@code rm}: M, or {@code DNNL_RUNTIME_DIM_VAL});
+     * weights {@code any} unless {@code layout}; int8 with per-output-channel weight scales; then {@code act} (or none).
      */
-    private static Prim createMatmul(State s, Kind kind, long k, long n, boolean bias, io.clipkit.Activation act,
+    private static Prim createMatmul(State s, Kind kind, long rm, long k, long n, boolean bias, io.clipkit.Activation act,
             dnnl_memory_desc layout) {
-        long rm = DNNL_RUNTIME_DIM_VAL;
         dnnl_memory_desc src = md(new long[] {rm, k}, kind.dnnl(), dnnl_ab);
         dnnl_memory_desc wei = layout != null ? layout : md(new long[] {k, n}, kind.dnnl(), dnnl_format_tag_any);
         dnnl_memory_desc b = bias ? md(new long[] {1, n}, dnnl_f32, dnnl_ab) : null;
