@@ -63,16 +63,19 @@ final class Dnnl {
         }
     }
 
-    /** Activation reorders kept; shapes past this many (varied text lengths) are created per call. */
-    private static final int MAX_CACHED_REORDERS = 4096;
-    /** Matmul primitives kept (per shape and M); past this many they are created per call, as reorders are. */
-    private static final int MAX_CACHED_MATMULS = 4096;
 
     private static volatile State state;
     private static volatile String failure = "not loaded";
     private static volatile int threads; // 0: OpenMP's default
-    private static final Map<ReorderKey, Prim> REORDERS = new ConcurrentHashMap<>();
-    private static final Map<MatmulKey, Prim> MATMULS = new ConcurrentHashMap<>();
+    /** Activation reorders, per (M, K): small primitives, many kept (varied text lengths). */
+    private static final PrimCache<ReorderKey> REORDERS = new PrimCache<>(4096);
+    /**
+     * Matmul primitives, per weight shape and M. Each holds about 0.5 MB (measured: its JIT
+     * kernels), so only the 256 most recently used are kept (about 130 MB): a job's image batch
+     * sizes (the full one and the last) need about 12 each, and texts come sorted by length, so a
+     * length's 4 or 5 products are made once, when the first batch of that length comes.
+     */
+    private static final PrimCache<MatmulKey> MATMULS = new PrimCache<>(256);
     /** The distinct weights layouts chosen so far (owned clones), so that a matmul's cache key can name its layout. */
     private static final java.util.List<dnnl_memory_desc> LAYOUTS = new java.util.ArrayList<>();
     private static final Set<String> IMPLS = ConcurrentHashMap.newKeySet();
@@ -324,7 +327,7 @@ final class Dnnl {
                 rowScalesPtr = new BytePointer(direct(rowScales));
             }
             convert(s, w.kind, m, k, t, new BytePointer(xbDirect), new BytePointer(direct(xl)), rowScalesPtr);
-            Use p = matmul(s, w, m, t);
+            PrimCache<MatmulKey>.Use p = matmul(s, w, m, t);
             dnnl_memory_desc src = md(new long[] {m, k}, w.kind.dnnl(), dnnl_ab);
             dnnl_memory_desc dst = md(new long[] {m, w.n}, dnnl_f32, dnnl_ab);
             dnnl_memory_desc biasMd = w.fusedBias() ? md(new long[] {1, w.n}, dnnl_f32, dnnl_ab) : null;
@@ -356,7 +359,7 @@ final class Dnnl {
 
     /** The activations in the low-precision type: bf16, or s8 divided by the per-row scales. */
     private static void convert(State s, Kind kind, long m, long k, int t, Pointer from, Pointer to, Pointer rowScales) {
-        Use p = cached(REORDERS, MAX_CACHED_REORDERS, new ReorderKey(kind, m, k, t), () -> createReorder(s, kind, m, k));
+        PrimCache<ReorderKey>.Use p = REORDERS.use(new ReorderKey(kind, m, k, t), () -> createReorder(s, kind, m, k));
         dnnl_memory_desc f = md(new long[] {m, k}, dnnl_f32, dnnl_ab);
         dnnl_memory_desc l = md(new long[] {m, k}, kind.dnnl(), dnnl_ab);
         dnnl_memory_desc sc = kind == Kind.INT8 ? md(new long[] {m}, dnnl_f32, dnnl_a) : null;
@@ -373,30 +376,74 @@ final class Dnnl {
         }
     }
 
-    /** A primitive from a cache, or one made for this call only (destroyed by {@link #done}) once the cache is full. */
-    private record Use(Prim prim, boolean once) {
-        void done() {
-            if (once) {
-                prim.destroy();
+    /**
+     * Primitives by what they are made for, the least recently used dropped past {@code max}. A
+     * dropped primitive that a call on another thread is still running is destroyed when that call
+     * is done with it ({@link Use#done}).
+     */
+    private static final class PrimCache<K> {
+        private final int max;
+        private final java.util.LinkedHashMap<K, Use> map = new java.util.LinkedHashMap<>(64, 0.75f, true);
+
+        PrimCache(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public synchronized String toString() {
+            return map.size() + " of " + max + " primitives";
+        }
+
+        /** A primitive held until {@link #done}. */
+        final class Use {
+            final Prim prim;
+            private int users;
+            private boolean dropped;
+
+            private Use(Prim prim) {
+                this.prim = prim;
+            }
+
+            void done() {
+                synchronized (PrimCache.this) {
+                    users--;
+                    if (dropped && users == 0) {
+                        prim.destroy();
+                    }
+                }
             }
         }
-    }
 
-    private static <K> Use cached(Map<K, Prim> cache, int max, K key, java.util.function.Supplier<Prim> create) {
-        Prim p = cache.get(key);
-        if (p != null) {
-            return new Use(p, false);
+        /** The primitive for {@code key}, made by {@code create} (outside the lock: it takes about 0.5 ms) if not cached. */
+        Use use(K key, java.util.function.Supplier<Prim> create) {
+            synchronized (this) {
+                Use u = map.get(key);
+                if (u != null) {
+                    u.users++;
+                    return u;
+                }
+            }
+            Prim made = create.get();
+            synchronized (this) {
+                Use u = map.get(key);
+                if (u != null) { // made meanwhile by another thread
+                    made.destroy();
+                } else {
+                    u = new Use(made);
+                    map.put(key, u);
+                    for (java.util.Iterator<Use> it = map.values().iterator(); map.size() > max && it.hasNext();) {
+                        Use old = it.next(); // least recently used first
+                        it.remove();
+                        old.dropped = true;
+                        if (old.users == 0) {
+                            old.prim.destroy();
+                        }
+                    }
+                }
+                u.users++;
+                return u;
+            }
         }
-        Prim created = create.get();
-        if (cache.size() >= max) {
-            return new Use(created, true);
-        }
-        Prim raced = cache.putIfAbsent(key, created);
-        if (raced != null) {
-            created.destroy();
-            return new Use(raced, false);
-        }
-        return new Use(created, false);
     }
 
     /** What an activation reorder is made for (a record, not a packed number: no two shapes can share a key). */
@@ -420,10 +467,9 @@ final class Dnnl {
      * BatchInvarianceTest for every M to 40). Making one takes about 0.5 ms and the weights of one
      * shape share it, so a new batch shape costs a few ms once.
      */
-    private static Use matmul(State s, Weight w, long m, int t) {
+    private static PrimCache<MatmulKey>.Use matmul(State s, Weight w, long m, int t) {
         MatmulKey key = new MatmulKey(w.kind, m, w.k, w.n, w.fusedBias(), w.fused, w.layoutId, t);
-        return cached(MATMULS, MAX_CACHED_MATMULS, key,
-                () -> createMatmul(s, w.kind, m, w.k, w.n, w.fusedBias(), w.fused, w.layout));
+        return MATMULS.use(key, () -> createMatmul(s, w.kind, m, w.k, w.n, w.fusedBias(), w.fused, w.layout));
     }
 
     private static Prim createReorder(State s, Kind kind, long m, long k) {
