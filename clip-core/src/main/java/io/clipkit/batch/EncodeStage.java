@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
  * The encode stage, and the one batching point for images: items arrive in output order, those
  * with pixels are encoded {@code batchSize} at a time (up to {@code calls} encoder calls at once,
  * each on the model's own intra-op threads), and every batch goes to the sink in arrival order with
- * its embeddings. Items without pixels pass through in place, so output order is kept. Used by
+ * its embeddings. The first batches are smaller ({@code batchSize / 8}, then doubling up to it): a
+ * full first batch kept the encoder idle until {@code batchSize} images were decoded, about a second
+ * of a short run's wall time for 32 camera JPEGs, while the encoder's cost per image barely changes
+ * from 4 images a batch up. Items without pixels pass through in place, so output order is kept. Used by
  * one thread. Internal; the tagger and the classifier both use it.
  *
  * @param <T> the caller's item
@@ -38,6 +41,8 @@ public final class EncodeStage<T> implements AutoCloseable {
     private final int calls;
     private final Sink<T> sink;
     private final ExecutorService encoder;
+    /** Images in the batch being filled before it goes (grows to {@code batchSize}). */
+    private int target;
     private List<T> pending = new ArrayList<>();
     private List<float[]> pixels = new ArrayList<>();
     private List<Boolean> hasPixels = new ArrayList<>();
@@ -53,6 +58,7 @@ public final class EncodeStage<T> implements AutoCloseable {
         this.batchSize = batchSize;
         this.calls = calls;
         this.sink = sink;
+        this.target = Math.max(1, batchSize / 8);
         this.encoder = calls == 1 ? null : Executors.newFixedThreadPool(calls, r -> {
             Thread t = new Thread(r, "clip-encode");
             t.setDaemon(true);
@@ -67,7 +73,7 @@ public final class EncodeStage<T> implements AutoCloseable {
         if (chw != null) {
             pixels.add(chw);
         }
-        if (pixels.size() >= batchSize || pending.size() >= 4 * batchSize) {
+        if (pixels.size() >= target || pending.size() >= 4 * batchSize) {
             flush();
         }
     }
@@ -100,6 +106,9 @@ public final class EncodeStage<T> implements AutoCloseable {
             has[i] = hasPixels.get(i);
         }
         inFlight.add(new InFlight<>(pending, has, chws.size(), vectors));
+        if (!chws.isEmpty()) {
+            target = Math.min(batchSize, target * 2);
+        }
         pending = new ArrayList<>();
         pixels = new ArrayList<>();
         hasPixels = new ArrayList<>();

@@ -12,17 +12,18 @@ import java.util.Locale;
 /**
  * What produced a tag record, written into every record so that a resumed run can tell whether a
  * file's record still holds: the checkpoint, the labels and templates (as SHA-256 of their JSON
- * arrays: a record must not carry a thousand labels), top-k, min-score, XMP mode and the
- * preprocessing description. A record made with other settings is redone.
+ * arrays: a record must not carry a thousand labels), top-k, min-score, XMP mode, the
+ * preprocessing description and the dtype the encoders computed in ({@code fp32}, {@code bf16}...:
+ * scores differ in the third decimal between them). A record made with other settings is redone.
  */
 record RecordSettings(String checkpointSha256, String labelsSha256, String templatesSha256, int topK, float minScore,
-        String xmp, String preprocessing) {
+        String xmp, String preprocessing, String dtype) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static RecordSettings of(String checkpointSha256, List<String> labels, List<String> templates, int topK, float minScore,
-            XmpMode xmp, String preprocessing) {
+            XmpMode xmp, String preprocessing, io.clipkit.DType dtype) {
         return new RecordSettings(checkpointSha256, listHash(labels), listHash(templates), topK, minScore, xmp.json(),
-                preprocessing);
+                preprocessing, dtype.name().toLowerCase(Locale.ROOT));
     }
 
     static String listHash(List<String> values) {
@@ -41,6 +42,7 @@ record RecordSettings(String checkpointSha256, String labelsSha256, String templ
         o.put("min_score", minScore);
         o.put("xmp", xmp);
         o.put("preprocessing", preprocessing);
+        o.put("dtype", dtype);
     }
 
     /** The settings of a JSON record, or null when it has none (written by an older version). */
@@ -50,7 +52,8 @@ record RecordSettings(String checkpointSha256, String labelsSha256, String templ
         }
         return new RecordSettings(n.path("checkpoint_sha256").asText(""), n.path("labels_sha256").asText(""),
                 n.path("templates_sha256").asText(""), n.path("top_k").asInt(-1), (float) n.path("min_score").asDouble(-1),
-                n.path("xmp").asText(""), n.path("preprocessing").asText(""));
+                n.path("xmp").asText(""), n.path("preprocessing").asText(""),
+                n.path("dtype").asText("fp32")); // records from before the field: the default, fp32
     }
 
     /** The CSV cell: the same object as JSON. */
@@ -81,6 +84,7 @@ record RecordSettings(String checkpointSha256, String labelsSha256, String templ
         diff(b, "min-score", minScore, other.minScore);
         diff(b, "XMP mode", xmp, other.xmp);
         diff(b, "preprocessing", preprocessing, other.preprocessing);
+        diff(b, "dtype", dtype, other.dtype);
         return b.toString();
     }
 
@@ -92,7 +96,7 @@ record RecordSettings(String checkpointSha256, String labelsSha256, String templ
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "checkpoint %s, top-k %d, min-score %s, xmp %s, %s", checkpointSha256, topK,
-                minScore, xmp, preprocessing);
+        return String.format(Locale.ROOT, "checkpoint %s, top-k %d, min-score %s, xmp %s, %s, %s", checkpointSha256,
+                topK, minScore, xmp, preprocessing, dtype);
     }
 }

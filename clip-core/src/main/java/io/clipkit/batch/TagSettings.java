@@ -54,6 +54,7 @@ public record TagSettings(
 
     /** What goes into every record, compared on resume. */
     RecordSettings recordSettings() {
-        return RecordSettings.of(model.info().checkpointSha256(), labels, templates, topK, minScore, xmp, preprocessingKey);
+        return RecordSettings.of(model.info().checkpointSha256(), labels, templates, topK, minScore, xmp, preprocessingKey,
+                model.info().dtype());
     }
 }

@@ -3,8 +3,9 @@ package io.clipkit.engine;
 import ai.djl.engine.Engine;
 
 /**
- * The one place that starts DJL's PyTorch engine. DJL is put in offline mode first, so the
- * libtorch bundled in the {@code pytorch-native-cpu} jar is used and nothing is downloaded.
+ * The one place that starts the native runtimes: DJL's PyTorch engine (in offline mode first, so
+ * the libtorch bundled in the {@code pytorch-native-cpu} jar is used and nothing is downloaded), and
+ * JavaCPP, which OpenBLAS, oneDNN, OpenCV and FFmpeg are loaded through.
  */
 public final class Engines {
     private Engines() {}
@@ -28,6 +29,37 @@ public final class Engines {
                 com.sun.jna.Native.load("c", CLib.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
             } catch (RuntimeException | LinkageError e) {
                 // not glibc/JNA: keep the OpenMP default
+            }
+        }
+    }
+
+    private static volatile boolean javacppReady;
+    private static final Object JAVACPP_LOCK = new Object(); // not Engines.class: pytorch() holds that for long
+
+    /**
+     * Initialises JavaCPP ({@code Pointer} and its {@code Loader}) once; every first use of a
+     * JavaCPP library in clipkit calls this before touching the library's classes. Why: JavaCPP's
+     * first use from two threads at once can deadlock. One thread initialises {@code Pointer}, whose
+     * static initialiser waits for {@code Loader}'s lock; the other holds that lock while loading a
+     * library (oneDNN pulls in its OpenCL preset) whose JNI_OnLoad waits for {@code Pointer}'s
+     * initialisation. It happened here: {@code clip tag --dtype bf16} hung for good at load, the
+     * OpenBLAS probe and the oneDNN load racing on two start-up threads. Initialising {@code Pointer}
+     * under one lock first, before any library is loaded, leaves no such cycle: a second
+     * thread waits here holding nothing JavaCPP needs.
+     *
+     * @throws LinkageError if JavaCPP's natives cannot load (the caller reports it as its library's failure)
+     */
+    public static void javacpp() {
+        if (!javacppReady) {
+            synchronized (JAVACPP_LOCK) {
+                if (!javacppReady) {
+                    try { // Pointer's initialiser loads JavaCPP's own natives
+                        Class.forName("org.bytedeco.javacpp.Pointer", true, Engines.class.getClassLoader());
+                    } catch (ClassNotFoundException e) {
+                        throw new NoClassDefFoundError("org.bytedeco.javacpp.Pointer");
+                    }
+                    javacppReady = true;
+                }
             }
         }
     }

@@ -572,6 +572,7 @@ final class ImageDecoder {
             case 8 -> gray ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
             default -> throw new IllegalArgumentException("reduction must be 1, 2, 4 or 8, got " + reduction);
         };
+        io.clipkit.engine.Engines.javacpp(); // decode threads may be the first to use JavaCPP
         try (Mat buf = new Mat(1, b.length, opencv_core.CV_8UC1)) {
             buf.data().put(b, 0, b.length);
             try (Mat img = opencv_imgcodecs.imdecode(buf, flags | opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION)) {

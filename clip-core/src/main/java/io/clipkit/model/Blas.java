@@ -96,6 +96,7 @@ final class Blas {
             }
         }
         try (NDManager m = Engines.pytorch().newBaseManager()) {
+            Engines.javacpp(); // before OpenBLAS's classes, or this can deadlock against oneDNN's load
             NDArray x = m.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3));
             NDArray w = m.create(new float[] {1, 0, -1, 2, 1, 0}, new Shape(2, 3));
             NDArray y = m.create(new Shape(2, 2), DataType.FLOAT32);

@@ -130,6 +130,7 @@ final class Dnnl {
     private record State(dnnl_engine engine, Gomp gomp, int defaultThreads) {}
 
     private static State load() {
+        io.clipkit.engine.Engines.javacpp(); // first, or this load can deadlock against another thread's
         Loader.load(org.bytedeco.dnnl.global.dnnl.class);
         dnnl_engine engine = new dnnl_engine();
         check(dnnl_engine_create(engine, dnnl_cpu, 0), "creating the CPU engine");

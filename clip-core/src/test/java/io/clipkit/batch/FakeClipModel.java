@@ -32,6 +32,8 @@ public class FakeClipModel implements io.clipkit.ClipModel {
     public final FakePreprocessor preprocessor = new FakePreprocessor(this);
     /** Sleep per encoder call, to make runs slow enough to kill. */
     public volatile long encodeDelayMillis;
+    /** The dtype its info reports (it computes the same whatever this says). */
+    public volatile DType dtype = DType.FP32;
     private final String sha;
 
     public FakeClipModel() {
@@ -45,7 +47,7 @@ public class FakeClipModel implements io.clipkit.ClipModel {
     @Override
     public ModelInfo info() {
         return new ModelInfo("fake", "vit", DIM, SIZE, 8, 1, List.of(), 1, 1, 8, 1, 1, 77, 49408,
-                Activation.QUICK_GELU, "state-dict", sha, "cpu", DType.FP32,
+                Activation.QUICK_GELU, "state-dict", sha, "cpu", dtype,
                 templates == null ? io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale())
                         : io.clipkit.ModelSpec.openai(SIZE, 77, 49408, logitScale()).withTemplates(templates),
                 io.clipkit.text.BpeTokenizer.BUNDLED_SHA256);

@@ -22,7 +22,7 @@ class ResultLogWriteErrorTest {
         assumeTrue(Files.isWritable(full), "needs /dev/full");
         Path out = Files.createSymbolicLink(tmp.resolve("tags.jsonl"), full);
         IOException e = assertThrows(IOException.class, () -> {
-            RecordSettings settings = new RecordSettings("00", "", "", 5, 0f, "none", "size=224;exif=true");
+            RecordSettings settings = new RecordSettings("00", "", "", 5, 0f, "none", "size=224;exif=true", "fp32");
             try (ResultLog log = ResultLog.open(out, false, "m", settings)) {
                 for (int i = 0; i < 100_000; i++) { // past any buffer
                     Path p = Path.of("a" + i + ".jpg");

@@ -93,6 +93,37 @@ class TrustTest {
                 .resumed());
     }
 
+    /** Records say which dtype computed them; a run in another dtype redoes them (its scores differ). */
+    @Test
+    void resumeRedoesRecordsComputedInAnotherDtype() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            Images.write(photos.resolve("img" + i + ".png"), 20, 20, i);
+        }
+        tagger(List.of("beach", "city")).build().run(List.of(photos));
+        for (JsonNode n : TagEngineTest.records(out)) {
+            assertEquals("fp32", n.get("settings").get("dtype").asText(), n.toString());
+        }
+        model.dtype = io.clipkit.DType.BF16;
+        TagSummary bf16 = tagger(List.of("beach", "city")).build().run(List.of(photos));
+        assertEquals(0, bf16.resumed(), "fp32 records under a bf16 run: redone");
+        assertEquals(2, bf16.ok());
+        for (ResultLog.Prior p : ResultLog.readPrior(out).values()) {
+            assertEquals("bf16", p.settings().dtype());
+        }
+        assertEquals(2, tagger(List.of("beach", "city")).build().run(List.of(photos)).resumed(), "same dtype: resumed");
+    }
+
+    /** Records written before the dtype was recorded read as fp32, the default, and still resume. */
+    @Test
+    void recordsWithoutDtypeReadAsFp32() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        RecordSettings old = RecordSettings.read(json.readTree("{\"checkpoint_sha256\":\"ab\",\"top_k\":5}"));
+        assertEquals("fp32", old.dtype());
+        RecordSettings bf16 = new RecordSettings(old.checkpointSha256(), old.labelsSha256(), old.templatesSha256(),
+                old.topK(), old.minScore(), old.xmp(), old.preprocessing(), "bf16");
+        assertEquals("dtype", bf16.difference(old));
+    }
+
     /** Item 3: a second run on a locked output (or index) is refused with a message; nothing is written. */
     @Test
     void secondRunOnALockedOutputOrIndexIsRefused() throws IOException {

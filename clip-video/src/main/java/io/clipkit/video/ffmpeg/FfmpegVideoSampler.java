@@ -36,6 +36,7 @@ import org.bytedeco.javacv.Frame;
  */
 public final class FfmpegVideoSampler implements VideoSampler {
     static {
+        io.clipkit.engine.Engines.javacpp(); // before FFmpeg's classes: see there
         // FFmpeg prints every damaged packet on stderr by default; errors are reported per file instead.
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_QUIET);
     }
