@@ -63,15 +63,14 @@ final class Dnnl {
         }
     }
 
-
     private static volatile State state;
     private static volatile String failure = "not loaded";
     private static volatile int threads; // 0: OpenMP's default
     /** Activation reorders, per (M, K): small primitives, many kept (varied text lengths). */
     private static final PrimCache<ReorderKey> REORDERS = new PrimCache<>(4096);
     /**
-     * Matmul primitives, per weight shape and M. Each holds about 0.5 MB (measured: its JIT
-     * kernels), so only the 256 most recently used are kept (about 130 MB): a job's image batch
+     * Matmul primitives, per weight shape and M. Each holds about 0.5 MB (measured: the RSS of 900
+     * of them; JIT kernels), so only the 256 most recently used are kept (about 130 MB): a job's image batch
      * sizes (the full one and the last) need about 12 each, and texts come sorted by length, so a
      * length's 4 or 5 products are made once, when the first batch of that length comes.
      */
@@ -459,9 +458,10 @@ final class Dnnl {
      * (as it was): oneDNN 3.8's brgemm matmul computes a run-time M's tail with kernels of 32, 16, 8
      * or 1 rows that overlap (M = 10: rows 0-7, then rows 2-9 again), and saves and restores the
      * overlapped rows of the destination around the second kernel. When K is split into chunks
-     * accumulated in the destination (on this AMX CPU bf16 from K = 2560, so ViT-B's MLP c_proj and
-     * patch embedding, K = 3072; int8 at K = 4096 and 5120, so ViT-L's c_proj), the restore is off and the
-     * overlapped rows get the later K chunks twice (rows 2-7 of M = 10 held K's second half twice).
+     * accumulated in the destination (on this AMX CPU, of the K tried: bf16 at 2560, 3072 and 5120,
+     * so ViT-B's MLP c_proj and patch embedding, K = 3072; int8 at 4096 and 5120, so ViT-L's c_proj),
+     * the restore is off and the overlapped rows get the later K chunks twice (rows 2-7 of M = 10
+     * held K's second half twice).
      * Rows then depended on the rest of the batch: one photo twice in a batch gave cosine 0.997 and
      * 0.967 to fp32 in bf16. oneDNN 3.12 reworked that restore ("fix backup of overlaps"); bytedeco
      * ships 3.8. A primitive made for a known M has a single M-tail kernel and no overlap (checked by
