@@ -130,6 +130,9 @@ public final class ClipCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        io.clipkit.util.Trace.mark("main");
+        int code = commandLine().execute(args);
+        io.clipkit.util.Trace.mark("exit " + code);
+        System.exit(code);
     }
 }

@@ -64,6 +64,38 @@ public final class Engines {
         }
     }
 
+    /** glibc's malloc_trim. */
+    private interface Malloc extends com.sun.jna.Library {
+        int malloc_trim(long pad);
+    }
+
+    private static final Malloc MALLOC = loadMalloc();
+
+    private static Malloc loadMalloc() {
+        try {
+            Malloc m = com.sun.jna.Native.load("c", Malloc.class);
+            m.malloc_trim(0); // present (glibc) and callable
+            return m;
+        } catch (RuntimeException | LinkageError e) {
+            return null; // not glibc: nothing to do
+        }
+    }
+
+    /**
+     * Gives the pages of freed native memory back to the system (glibc's {@code malloc_trim}; a no-op
+     * elsewhere). Called after each image-encoder call: libtorch frees a forward pass's activations
+     * (tens of MB per batch) into malloc's per-thread arenas, and glibc, having raised its mmap
+     * threshold to the largest chunk freed, keeps them there, fragmented across the encoder and
+     * decode threads' arenas. Measured on 812 openclipart PNGs with ViT-B/32: peak RSS 2.6-2.9 GB, of
+     * which only 1.3 GB was the JVM's own (heap, GC, direct buffers) and 0.6 GB the weights; a
+     * trim costs about a millisecond, and the next batch re-faults its working set once.
+     */
+    public static void releaseFreedNativeMemory() {
+        if (MALLOC != null) {
+            MALLOC.malloc_trim(0);
+        }
+    }
+
     /** Returns the PyTorch engine, starting it in offline mode on first use. */
     public static Engine pytorch() {
         Engine e = engine;

@@ -159,6 +159,7 @@ final class DjlClipModel implements ClipModel {
             parts.add(run(m -> image.forward(
                     m.create(flat, new Shape(batch.size(), 3, r, r)).toType(computeType, false)), batch.size(), normalize));
         }
+        io.clipkit.engine.Engines.releaseFreedNativeMemory(); // see there: the activations' pages, kept by malloc
         return join(parts, chw.size());
     }
 

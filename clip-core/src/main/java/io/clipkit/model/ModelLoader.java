@@ -158,10 +158,13 @@ public final class ModelLoader {
             c = c.withHeads(folder.textHeads(), folder.visionHeads());
         }
         Device device = device(options.device());
-        if (options.threads() > 0) {
+        // The weights are converted (fp16 to fp32, oneDNN's layouts) on every core, whatever the model
+        // will compute on: a caller asking for 1 thread per call (clip tag runs two calls at once)
+        // otherwise waited ~1 s for a single-threaded conversion of ViT-B/32. Its own count is set after.
+        int loadThreads = options.threads() > 0 ? Math.max(options.threads(), Runtime.getRuntime().availableProcessors()) : 0;
+        if (loadThreads > 0) {
             Engines.pytorch(); // loads the native library first
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
-            Blas.setThreads(options.threads());
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(loadThreads);
         }
         Dnnl.Kind lowp = switch (options.dtype()) {
             case BF16 -> Dnnl.Kind.BF16;
@@ -170,8 +173,8 @@ public final class ModelLoader {
         };
         if (lowp != null) {
             checkLowPrecision(options.dtype(), device, options.device());
-            if (options.threads() > 0) {
-                Dnnl.setThreads(options.threads());
+            if (loadThreads > 0) {
+                Dnnl.setThreads(loadThreads);
             }
         }
         // bf16, int8: the arrays stay fp32 (DJL 0.36's PyTorch JNI aborts the process on any bf16
@@ -204,6 +207,14 @@ public final class ModelLoader {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        } finally {
+            if (options.threads() > 0) { // the model's own count from here on
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+                Blas.setThreads(options.threads());
+                if (lowp != null) {
+                    Dnnl.setThreads(options.threads());
+                }
+            }
         }
     }
 
