@@ -118,6 +118,9 @@ def agree(a, b):
 print("  exact vs reference:", agree(exact, ref))
 print("  fast vs exact:     ", agree(fast, exact))
 print("  fast+bf16 vs exact:", agree(fastbf16, exact))
-kernel = {json.loads(l).get("kernel") for l in open(os.path.join(out, "fastbf16.jsonl")) if '"kernel"' in l}
-print("  fast+bf16 kernel:  ", ", ".join(sorted(k for k in kernel if k)) or "not recorded")
+import re
+for side in ("exact", "fast", "fastbf16"):  # clip tag's summary names the dtype and kernel that ran
+    m = [re.search(r"device \S+, (\S+) \(([^)]*)\)", l) for l in open(os.path.join(out, side + ".log"))]
+    m = [x for x in m if x]
+    print("  %-9s kernel: " % side, m[-1].group(1) + " " + m[-1].group(2) if m else "not recorded")
 PY

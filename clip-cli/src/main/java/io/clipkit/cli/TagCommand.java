@@ -184,8 +184,9 @@ final class TagCommand implements Callable<Integer> {
                 + " (%.1f files/s; %d images encoded, %d from the index; setup %.1f s)%n", s.ok(), s.failed(), s.skipped(),
                 s.resumed(), s.resumedFailed(), s.elapsed().toNanos() / 1e9, s.filesPerSecond(), s.encoded(), s.cacheHits(),
                 s.setup().toNanos() / 1e9);
-        err.printf(Locale.ROOT, "clip tag: model %s (sha256 %s), %d prompt template(s), device %s%s%n", s.provenance().model(),
-                s.provenance().checkpointSha256(), s.provenance().templates().size(), s.provenance().device(),
+        io.clipkit.Provenance p = s.provenance();
+        err.printf(Locale.ROOT, "clip tag: model %s (sha256 %s), %d prompt template(s), device %s, %s (%s)%s%n", p.model(),
+                p.checkpointSha256(), p.templates().size(), p.device(), p.dtype().name().toLowerCase(Locale.ROOT), p.kernel(),
                 out != null ? "; results in " + out : "");
         err.flush();
     }
