@@ -129,19 +129,8 @@ public final class ClipCommand implements Runnable {
         return m == null || m.isBlank() ? ex.getClass().getSimpleName() : CliNames.cli(m);
     }
 
-    /** The subcommands that load a model whenever they run. */
-    private static final java.util.Set<String> MODEL_COMMANDS = java.util.Set.of("classify", "tag", "embed", "index", "search",
-            "serve");
-
     public static void main(String[] args) {
         io.clipkit.util.Trace.mark("main");
-        if (args.length > 0 && MODEL_COMMANDS.contains(args[0])
-                && java.util.Arrays.stream(args).noneMatch(x -> x.equals("-h") || x.equals("--help") || x.equals("-V")
-                        || x.equals("--version"))) {
-            // libtorch and OpenBLAS start (~0.5 s) while picocli builds the command model (~0.3 s):
-            // the loader waited for them after reading the checkpoint. Other commands never touch them.
-            io.clipkit.model.ModelLoader.startNativesInBackground();
-        }
         int code = commandLine().execute(args);
         io.clipkit.util.Trace.mark("exit " + code);
         System.exit(code);

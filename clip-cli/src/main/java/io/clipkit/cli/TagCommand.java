@@ -95,7 +95,6 @@ final class TagCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        io.clipkit.util.Trace.mark("tag: call");
         PrintWriter err = spec.commandLine().getErr();
         List<String> labels = labelOptions.labels();
         java.util.Optional<List<String>> templates = labelOptions.templates(); // empty: the model's own
@@ -123,7 +122,6 @@ final class TagCommand implements Callable<Integer> {
         }
         mb.threads(intraOp);
         int batchSize = modelOptions.batchSize();
-        io.clipkit.util.Trace.mark("tag: loading");
         try (ClipModel m = modelOptions.load(mb)) {
             ImagePreprocessor pre = decode.builder(m).build();
             // Fast decoding gives other pixels: the index key says so (Tagger), and the default index is another file.

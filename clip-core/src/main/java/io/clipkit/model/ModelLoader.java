@@ -158,13 +158,10 @@ public final class ModelLoader {
             c = c.withHeads(folder.textHeads(), folder.visionHeads());
         }
         Device device = device(options.device());
-        // The weights are converted (fp16 to fp32, oneDNN's layouts) on every core, whatever the model
-        // will compute on: a caller asking for 1 thread per call (clip tag runs two calls at once)
-        // otherwise waited ~1 s for a single-threaded conversion of ViT-B/32. Its own count is set after.
-        int loadThreads = options.threads() > 0 ? Math.max(options.threads(), Runtime.getRuntime().availableProcessors()) : 0;
-        if (loadThreads > 0) {
+        if (options.threads() > 0) {
             Engines.pytorch(); // loads the native library first
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(loadThreads);
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+            Blas.setThreads(options.threads());
         }
         Dnnl.Kind lowp = switch (options.dtype()) {
             case BF16 -> Dnnl.Kind.BF16;
@@ -173,8 +170,8 @@ public final class ModelLoader {
         };
         if (lowp != null) {
             checkLowPrecision(options.dtype(), device, options.device());
-            if (loadThreads > 0) {
-                Dnnl.setThreads(loadThreads);
+            if (options.threads() > 0) {
+                Dnnl.setThreads(options.threads());
             }
         }
         // bf16, int8: the arrays stay fp32 (DJL 0.36's PyTorch JNI aborts the process on any bf16
@@ -207,14 +204,6 @@ public final class ModelLoader {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
-        } finally {
-            if (options.threads() > 0) { // the model's own count from here on
-                ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
-                Blas.setThreads(options.threads());
-                if (lowp != null) {
-                    Dnnl.setThreads(options.threads());
-                }
-            }
         }
     }
 
