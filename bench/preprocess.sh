@@ -12,7 +12,7 @@ rounds="${2:-5}"
 if [ ! -d /usr/share/backgrounds/mate ]; then
   apt-get install -y mate-backgrounds >/dev/null
 fi
-if [ -z "${CLIPKIT_NO_TURBO:-}" ] && ! ldconfig -p | grep -q libturbojpeg; then
+if [ -z "${CLIPKIT_NO_TURBO:-}" ] && ! ldconfig -p | grep libturbojpeg >/dev/null; then
   apt-get install -y libturbojpeg0 >/dev/null || echo "libturbojpeg0 not installed: Java uses OpenCV's decoder" >&2
 fi
 mapfile -t files < <(find /usr/share/backgrounds/mate -type f -iname '*.jpg' | sort)

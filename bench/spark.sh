@@ -70,7 +70,7 @@ run_spark() {  # files -> "wall cpu" seconds
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
   "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512f|avx512_vnni|amx_tile)$' | tr '\n' ' ')" >&2
-echo "JPEG decoder: $(ldconfig -p | grep -q libturbojpeg && echo 'system libturbojpeg (both sides)' || echo 'OpenCV (no libturbojpeg)')" >&2
+echo "JPEG decoder: $(ldconfig -p | grep libturbojpeg >/dev/null && echo 'system libturbojpeg (both sides)' || echo 'OpenCV (no libturbojpeg)')" >&2
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on the box skew the figures)" >&2
 # Alternate the sides so a burst of load from elsewhere hits both.
 tag1=$(run_tag $n); spark1=$(run_spark $n); tag2=$(run_tag $((2 * n))); spark2=$(run_spark $((2 * n)))

@@ -13,6 +13,7 @@
 # core-type/L2 overrides are unset for both sides (Debian torch uses the system OpenBLAS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE CLIP_JAVA_OPTS
 rounds=${1:-3}
 dir=target/bench/camera
@@ -36,21 +37,8 @@ fi
 /usr/bin/python3 bench/make_camera_jpegs.py "$dir" 48 >/dev/null
 /usr/bin/python3 bench/tag_ref.py gen target/bench >/dev/null
 ls "$dir"/cam*.jpg | head -48 > "$out/list"
-# The reference tokenizer imports ftfy (not a Debian package): without it, a stand-in whose
-# fix_text returns its input, which is what ftfy does for these plain-ASCII labels.
-pyp="${PYTHONPATH:-/work/pydeps}"
-if ! PYTHONPATH="$pyp" /usr/bin/python3 -c 'import ftfy' 2>/dev/null; then
-  mkdir -p "$out/pystub"; echo 'def fix_text(s): return s' > "$out/pystub/ftfy.py"; pyp="$out/pystub"
-fi
+pyp=$(ref_pythonpath "$out")
 
-field() { # /usr/bin/time -v log, what: wall|rss|cpu
-  case $2 in
-    wall) awk '/Elapsed \(wall clock\)/ {n=split($8,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1" ;;
-    rss) awk '/Maximum resident set size/ {printf "%.0f", $6/1024}' "$1" ;;
-    cpu) awk '/Percent of CPU this job got/ {sub("%","",$7); print $7}' "$1" ;;
-    cpus) awk '/User time \(seconds\)/ {u=$4} /System time \(seconds\)/ {s=$4} END {printf "%.1f", u+s}' "$1" ;;
-  esac
-}
 run_java() { # name, extra args
   local name=$1; shift
   /usr/bin/time -v ./clip tag "$dir" --model "$ckpt" --vocab "$vocab" --labels "$labels" --batch-size $batch \
@@ -64,7 +52,7 @@ run_ref() {
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
   "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E -x 'avx2|fma|avx512f|avx512bw|avx512_vnni|avx_vnni|avx512_bf16|amx_bf16|amx_int8' | tr '\n' ' ')"
-echo "kernels: JPEG decoder $(ldconfig -p | grep -q 'libturbojpeg\.so\.0' && echo 'system libturbojpeg (SIMD)' || echo 'OpenCV bundled libjpeg-turbo (no libturbojpeg0)');" \
+echo "kernels: JPEG decoder $(ldconfig -p | grep 'libturbojpeg\.so\.0' >/dev/null && echo 'system libturbojpeg (SIMD)' || echo 'OpenCV bundled libjpeg-turbo (no libturbojpeg0)');" \
   "$(java -cp clip-cli/target/clip.jar bench/BlasInfo.java 2>/dev/null || echo 'java OpenBLAS: ?')"
 /usr/bin/python3 - <<'PY'
 import ctypes, torch

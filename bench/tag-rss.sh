@@ -13,6 +13,7 @@
 # OpenBLAS's core-type/L2 overrides are unset for both sides (Debian torch uses the system OpenBLAS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE CLIP_JAVA_OPTS
 limit=${1:-}
 ckpt=target/bench/ViT-B-32-random.pt
@@ -29,23 +30,16 @@ if [ ! -f clip-cli/target/clip.jar ] || [ ! -d clip-cli/target/lib ]; then
 fi
 /usr/bin/python3 bench/tag_ref.py gen target/bench >/dev/null
 rm -rf "$out"; mkdir -p "$dir"
-dpkg -L openclipart-png | grep '\.png$' | sort | { if [ -n "$limit" ]; then head -n "$limit"; else cat; fi; } > "$out/sources"
+dpkg -L openclipart-png | grep '\.png$' | sort > "$out/sources"
+if [ -n "$limit" ]; then # not head in the pipe: under pipefail its early exit fails the script (SIGPIPE)
+  sed -n "1,${limit}p" "$out/sources" > "$out/sources.n" && mv "$out/sources.n" "$out/sources"
+fi
 : > "$out/list"
 while IFS= read -r f; do # one folder of links, named after the package path (names repeat across folders)
   link="$dir/$(echo "$f" | sed 's|^/usr/share/||; s|/|_|g')"
   ln -s "$f" "$link"; echo "$link" >> "$out/list"
 done < "$out/sources"
-pyp="${PYTHONPATH:-/work/pydeps}"
-if ! PYTHONPATH="$pyp" /usr/bin/python3 -c 'import ftfy' 2>/dev/null; then
-  mkdir -p "$out/pystub"; echo 'def fix_text(s): return s' > "$out/pystub/ftfy.py"; pyp="$out/pystub"
-fi
-field() {
-  case $2 in
-    wall) awk '/Elapsed \(wall clock\)/ {n=split($8,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.1f", s}' "$1" ;;
-    rss) awk '/Maximum resident set size/ {printf "%.0f", $6/1024}' "$1" ;;
-    cpu) awk '/Percent of CPU this job got/ {sub("%","",$7); print $7}' "$1" ;;
-  esac
-}
+pyp=$(ref_pythonpath "$out")
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo);" \
   "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E -x 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_bf16' | tr '\n' ' ')"
 echo "kernels: $(java -cp clip-cli/target/clip.jar bench/BlasInfo.java 2>/dev/null || echo 'java OpenBLAS: ?'); launcher heap: $(sed -n 's/^# heap: //p' clip | head -1)"
