@@ -2,12 +2,9 @@ package io.clipkit.batch;
 
 import io.clipkit.ClipModel;
 import io.clipkit.ClipTokenizer;
-import io.clipkit.ImagePreprocessor;
-import io.clipkit.ModelInfo;
 import io.clipkit.ModelOptions;
 import io.clipkit.testing.TestFiles;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,13 +14,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * tokenized by the word-hashing test tokenizer and folded into that range: label embeddings are
  * arbitrary but deterministic, which is all the tagging tests need from the text side.
  */
-public final class TinyRealModel implements ClipModel {
+public final class TinyRealModel extends io.clipkit.ForwardingTestModel {
     public final AtomicLong encodedImages = new AtomicLong();
     private final ClipModel model;
 
     public TinyRealModel() throws IOException {
-        this.model = io.clipkit.model.ModelLoader.load(TestFiles.fixture("models/vit-p32-r64/model.pt"),
-                ModelOptions.builder().name("vit-p32-r64").batchSize(8).build());
+        this(io.clipkit.model.ModelLoader.load(TestFiles.fixture("models/vit-p32-r64/model.pt"),
+                ModelOptions.builder().name("vit-p32-r64").batchSize(8).build()));
+    }
+
+    private TinyRealModel(ClipModel model) {
+        super(model);
+        this.model = model;
     }
 
     public ClipModel delegate() {
@@ -31,28 +33,8 @@ public final class TinyRealModel implements ClipModel {
     }
 
     @Override
-    public ModelInfo info() {
-        return model.info();
-    }
-
-    @Override
     public ClipTokenizer tokenizer() {
         return io.clipkit.testing.FakeClipModel.small().tokenizer();
-    }
-
-    @Override
-    public ImagePreprocessor preprocessor() {
-        return model.preprocessor();
-    }
-
-    @Override
-    public float logitScale() {
-        return model.logitScale();
-    }
-
-    @Override
-    public float[][] encodeImages(List<Path> images) throws IOException {
-        return model.encodeImages(images);
     }
 
     @Override
@@ -83,8 +65,4 @@ public final class TinyRealModel implements ClipModel {
         return model.encodeTokens(folded, normalize);
     }
 
-    @Override
-    public void close() {
-        model.close();
-    }
 }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipkit.ClipModel;
 import io.clipkit.ClipTokenizer;
-import io.clipkit.ImagePreprocessor;
-import io.clipkit.ModelInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,13 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * embeddings of the three stills of models/fixtures/video as their text embeddings, so a frame ranks
  * the label of the still it shows.
  */
-public final class StillsModel implements ClipModel {
+public final class StillsModel extends io.clipkit.ForwardingTestModel {
     private final ClipModel real;
     private final float[][] stills;
     /** Frames or images encoded, to show what a re-run had to decode. */
     public final AtomicLong encoded = new AtomicLong();
 
     private StillsModel(ClipModel real, float[][] stills) {
+        super(real);
         this.real = real;
         this.stills = stills;
     }
@@ -65,21 +64,6 @@ public final class StillsModel implements ClipModel {
     }
 
     @Override
-    public ModelInfo info() {
-        return real.info();
-    }
-
-    @Override
-    public ImagePreprocessor preprocessor() {
-        return real.preprocessor();
-    }
-
-    @Override
-    public float logitScale() {
-        return real.logitScale();
-    }
-
-    @Override
     public float[][] encodeImages(List<Path> images) throws IOException {
         encoded.addAndGet(images.size());
         return real.encodeImages(images);
@@ -96,8 +80,4 @@ public final class StillsModel implements ClipModel {
         throw new UnsupportedOperationException();
     }
 
-    @Override
-    public void close() {
-        real.close();
-    }
 }
