@@ -108,6 +108,7 @@ public interface ClipModel extends AutoCloseable {
         int batchSize = 32;
         boolean allowDownload = true;
         boolean fallbackToBundled;
+        boolean weightsInBackground;
         io.clipkit.registry.Downloader.Listener progress = io.clipkit.registry.Downloader.SILENT;
         java.util.function.Consumer<String> notices = line -> { };
         io.clipkit.registry.ModelRegistry registry;
@@ -219,6 +220,27 @@ public interface ClipModel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether {@link #load()} returns as soon as the model is described ({@link ClipModel#info()}:
+         * its spec, checksum and kernel are known) and moves the weights into the engine on a
+         * background thread (default false: load() returns a ready model). The first call that needs
+         * the weights waits for them; meanwhile the caller can decode images ({@code clip tag} and
+         * {@code clip index} do: converting ViT-B/32's weights takes about a second of one core). A
+         * failure while moving them is thrown, as a {@link ClipException} naming the checkpoint, by
+         * that call and every later one.
+         *
+         * <pre>{@code
+         * ClipModel m = ClipModel.builder().model("ViT-B-32").weightsInBackground(true).load();
+         * ImagePreprocessor pre = m.preprocessor();        // at once
+         * float[] chw = pre.preprocess(Path.of("a.jpg"));  // while the weights load
+         * float[][] e = m.encodePreprocessed(List.of(chw), true); // waits for them
+         * }</pre>
+         */
+        public Builder weightsInBackground(boolean background) {
+            this.weightsInBackground = background;
+            return this;
+        }
+
         /** Whether a registry model missing from the cache may be downloaded (default true). */
         public Builder allowDownload(boolean allow) {
             this.allowDownload = allow;
@@ -297,6 +319,17 @@ public interface ClipModel extends AutoCloseable {
                     resolvedName = parts[parts.length - 1];
                 }
                 default -> {
+                    java.util.Optional<io.clipkit.registry.ModelResolver.Resolved> local =
+                            io.clipkit.registry.ModelResolver.existingPath(source, vocabulary);
+                    if (local.isPresent()) {
+                        // a path wins over a registry name: the registry (a JSON read, ~0.3 s cold) is not needed
+                        file = local.get().checkpoint();
+                        resolvedName = local.get().name();
+                        if (vocab == null) {
+                            vocab = local.get().vocabulary();
+                        }
+                        break;
+                    }
                     io.clipkit.registry.ModelResolver resolver = new io.clipkit.registry.ModelResolver(cache,
                             registry != null ? registry : io.clipkit.registry.ModelRegistry.loadFor(source, cache, notices),
                             downloader != null ? downloader : new io.clipkit.registry.Downloader(), progress, notices);
@@ -333,7 +366,7 @@ public interface ClipModel extends AutoCloseable {
             ModelOptions.Builder o = ModelOptions.builder()
                     .name(name.isEmpty() ? resolvedName : name)
                     .device(device).dtype(io.clipkit.model.ModelLoader.effectiveDType(dtype, device, cpu.get(), notices))
-                    .threads(threads).batchSize(batchSize)
+                    .threads(threads).batchSize(batchSize).weightsInBackground(weightsInBackground)
                     // a stand-in runs as its own config says, whatever was set for the model it replaces
                     .activation(activation != null && standsInFor == null ? activation
                             : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));

@@ -19,7 +19,8 @@ public record ModelOptions(
         Activation activation,
         int threads,
         Optional<Path> vocabulary,
-        int batchSize) {
+        int batchSize,
+        boolean weightsInBackground) {
 
     /** Validates every value as the builder does, so no path around the checks exists. */
     public ModelOptions {
@@ -49,6 +50,7 @@ public record ModelOptions(
         private int threads = 0;
         private Path vocabulary;
         private int batchSize = 32;
+        private boolean weightsInBackground;
 
         /** Model name recorded in provenance (registry name, or the file name). */
         public Builder name(String name) {
@@ -90,8 +92,18 @@ public record ModelOptions(
             return this;
         }
 
+        /**
+         * Whether loading returns once the model is described and moves the weights into the engine
+         * on a background thread ({@code ClipModel.Builder.weightsInBackground}).
+         */
+        public Builder weightsInBackground(boolean background) {
+            this.weightsInBackground = background;
+            return this;
+        }
+
         public ModelOptions build() {
-            return new ModelOptions(name, device, dtype, activation, threads, Optional.ofNullable(vocabulary), batchSize);
+            return new ModelOptions(name, device, dtype, activation, threads, Optional.ofNullable(vocabulary), batchSize,
+                    weightsInBackground);
         }
     }
 }

@@ -122,7 +122,9 @@ final class ClassifyCommand implements Callable<Integer> {
         int[] failed = {0};
         // Without --model, a default that cannot be had (offline, empty cache) gives way to the bundled
         // model, saying so; a model the user named never does.
-        try (ClipModel model = modelOptions.load(modelOptions.builder().fallbackToBundled(!modelOptions.modelChosen()));
+        // The weights load in the background while the first images decode (the labels wait for them).
+        try (ClipModel model = modelOptions.load(modelOptions.builder().fallbackToBundled(!modelOptions.modelChosen())
+                     .weightsInBackground(true));
              // The stages start decoding at once, up to one batch ahead: the first batch while the
              // labels are embedded, the next ones while a batch is encoded.
              ClassifyStages stages = ClassifyStages.start(decode.preprocessor(model), stills, modelOptions.batchSize());

@@ -74,7 +74,8 @@ final class IndexCommand implements Callable<Integer> {
         }
         decode.check();
         PrintWriter err = spec.commandLine().getErr();
-        try (ClipModel m = modelOptions.load()) {
+        // The weights load in the background while the first images decode.
+        try (ClipModel m = modelOptions.load(modelOptions.builder().weightsInBackground(true))) {
             Path file = index != null ? index : EmbeddingIndex.defaultPath(modelOptions.cacheDir(), m.info());
             EmbeddingIndex.Key key = EmbeddingIndex.Key.of(m.info(),
                     EmbeddingIndex.Key.preprocessing(m.info().imageResolution(), decode.exifRotate()));

@@ -121,6 +121,7 @@ final class TagCommand implements Callable<Integer> {
             intraOp = Math.max(1, cpus / encoderCalls);
         }
         mb.threads(intraOp);
+        mb.weightsInBackground(true); // decoding starts while the weights load (Tagger waits for them before writing)
         int batchSize = modelOptions.batchSize();
         try (ClipModel m = modelOptions.load(mb)) {
             ImagePreprocessor pre = decode.builder(m).build();

@@ -85,14 +85,32 @@ public final class TagEngine {
                         : EmbeddingCache.open(s.index(), info.checkpointSha256(), info.name(), ranker.dim(),
                                 s.preprocessingKey())) {
             Map<String, ResultLog.Prior> prior = log == null ? Map.of() : log.prior();
-            VideoClassifier videos = s.videoSampler() == null ? null
-                    : new VideoClassifier(s.model(), ranker.classifier(), s.videoSampler(), s.videoOptions());
+            java.util.function.Supplier<VideoClassifier> videos = s.videoSampler() == null ? null : new Once<>(
+                    () -> new VideoClassifier(s.model(), ranker.classifier(), s.videoSampler(), s.videoOptions()));
             TagSink sink = new TagSink(ranker, index, log, s.xmp(), listener, videos);
             long t1 = System.nanoTime();
             pipeline(inputs, listener, new Triage(prior, settings, index, videos != null), sink, log);
             TagSink.Counts c = sink.counts;
             return new TagSummary(c.ok, c.failed, c.skipped, c.resumed, c.resumedFailed, c.encoded, c.cacheHits,
                     Duration.ofNanos(System.nanoTime() - t1), Duration.ofNanos(t1 - t0), ranker.provenance());
+        }
+    }
+
+    /** A value made on first use (the video classifier embeds the labels: not before a video needs it). */
+    private static final class Once<T> implements java.util.function.Supplier<T> {
+        private final java.util.function.Supplier<T> make;
+        private T value;
+
+        Once(java.util.function.Supplier<T> make) {
+            this.make = make;
+        }
+
+        @Override
+        public synchronized T get() {
+            if (value == null) {
+                value = make.get();
+            }
+            return value;
         }
     }
 

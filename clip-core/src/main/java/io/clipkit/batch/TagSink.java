@@ -41,8 +41,8 @@ final class TagSink implements EncodeStage.Sink<Item> {
     private final ResultLog log;
     private final XmpMode xmp;
     private final TagListener listener;
-    /** Ranks videos' frames (overall labels and segments); null when there is no video decoder. */
-    private final VideoClassifier videos;
+    /** Ranks videos' frames (overall labels and segments), made when first needed; null when there is no video decoder. */
+    private final java.util.function.Supplier<VideoClassifier> videos;
     final Counts counts = new Counts();
 
     TagSink(LabelRanker ranker, EmbeddingCache index, ResultLog log, XmpMode xmp, TagListener listener) {
@@ -50,7 +50,7 @@ final class TagSink implements EncodeStage.Sink<Item> {
     }
 
     TagSink(LabelRanker ranker, EmbeddingCache index, ResultLog log, XmpMode xmp, TagListener listener,
-            VideoClassifier videos) {
+            java.util.function.Supplier<VideoClassifier> videos) {
         this.videos = videos;
         this.ranker = ranker;
         this.index = index;
@@ -115,7 +115,7 @@ final class TagSink implements EncodeStage.Sink<Item> {
                         it.reason(), "", it.retryable()));
                 case EMBEDDED -> {
                     if (it.frames() != null) {
-                        VideoClassification vc = videos.rank(it.frames().sample(), it.frames().vectors());
+                        VideoClassification vc = videos.get().rank(it.frames().sample(), it.frames().vectors());
                         emit(it.work(), withNote(tagged(it, vc.labels(), afterXmp), vc.sample().note()), vc.segments());
                     } else {
                         emit(it.work(), withNote(tagged(it, ranked.get(ri++), afterXmp), namedLikeAVideo(it)), null);

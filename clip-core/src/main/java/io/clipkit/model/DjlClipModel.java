@@ -28,12 +28,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * only read-only weights.
  */
 final class DjlClipModel implements ClipModel {
+    /** The weights in the engine (one capped manager) and the two towers that read them. */
+    record Towers(NDManager manager, ImageEncoder image, TextTransformer text) {}
+
     private final ModelInfo info;
     private final ModelOptions options;
     private final Path checkpoint;
-    private final NDManager manager;
-    private final ImageEncoder image;
-    private final TextTransformer text;
+    private final Future<Towers> loading; // done unless the weights load in the background
+    private volatile Towers towers;
     private final float logitScale;
     private final DataType computeType;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -43,17 +45,52 @@ final class DjlClipModel implements ClipModel {
     private final Future<ClipTokenizer> preloadedTokenizer; // loaded during the model load, or null
     private volatile ImagePreprocessor preprocessor;
 
-    DjlClipModel(ModelInfo info, ModelOptions options, Path checkpoint, NDManager manager, ImageEncoder image,
-            TextTransformer text, float logitScale, DataType computeType, Future<ClipTokenizer> preloadedTokenizer) {
+    DjlClipModel(ModelInfo info, ModelOptions options, Path checkpoint, Future<Towers> loading, float logitScale,
+            DataType computeType, Future<ClipTokenizer> preloadedTokenizer) {
         this.info = info;
         this.options = options;
         this.checkpoint = checkpoint;
-        this.manager = manager;
-        this.image = image;
-        this.text = text;
+        this.loading = loading;
         this.logitScale = logitScale;
         this.computeType = computeType;
         this.preloadedTokenizer = preloadedTokenizer;
+    }
+
+    /** The towers of an open model, waiting for the weights if they are still loading; their failure, each time asked. */
+    private Towers towers() {
+        if (closed.get()) {
+            throw new IllegalStateException("model " + info.name() + " is closed");
+        }
+        return awaitTowers();
+    }
+
+    private Towers awaitTowers() {
+        Towers t = towers;
+        if (t != null) {
+            return t;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    t = loading.get();
+                    towers = t;
+                    Trace.mark("load: model ready");
+                    return t;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the weights are the model: a call cannot go on without them
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    String where = checkpoint == null ? info.name() : checkpoint.toString();
+                    throw new ClipException("loading the weights of " + where + " failed: "
+                            + (c.getMessage() != null ? c.getMessage() : c.toString()), c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -156,7 +193,7 @@ final class DjlClipModel implements ClipModel {
             for (int i = 0; i < batch.size(); i++) {
                 System.arraycopy(batch.get(i), 0, flat, i * n, n);
             }
-            parts.add(run(m -> image.forward(
+            parts.add(run(m -> towers().image().forward(
                     m.create(flat, new Shape(batch.size(), 3, r, r)).toType(computeType, false)), batch.size(), normalize));
         }
         io.clipkit.engine.Engines.releaseFreedNativeMemory(); // see there: the activations' pages, kept by malloc
@@ -168,7 +205,7 @@ final class DjlClipModel implements ClipModel {
         ClipTokenizer t = tokenizer();
         int[][] rows = new int[texts.size()][];
         for (int i = 0; i < rows.length; i++) {
-            rows[i] = t.encodeForModel(texts.get(i), text.contextLength(), false);
+            rows[i] = t.encodeForModel(texts.get(i), info.contextLength(), false);
             checkVocabulary(info, rows[i], texts.get(i));
         }
         return encodeTokens(rows, normalize);
@@ -188,6 +225,7 @@ final class DjlClipModel implements ClipModel {
 
     @Override
     public float[][] encodeTokens(int[][] tokens, boolean normalize) {
+        TextTransformer text = towers().text();
         int[] eot = text.endPositions(tokens);
         // Batches of similar lengths: each batch is computed only up to its longest row.
         Integer[] order = new Integer[tokens.length];
@@ -225,7 +263,7 @@ final class DjlClipModel implements ClipModel {
             if (closed.get()) {
                 throw new IllegalStateException("model " + info.name() + " is closed");
             }
-            try (NDManager m = manager.newSubManager()) {
+            try (NDManager m = towers().manager().newSubManager()) {
                 NDArray out = f.apply(m).toType(DataType.FLOAT32, false);
                 float[] flat = out.toFloatArray();
                 int d = flat.length / n;
@@ -267,13 +305,13 @@ final class DjlClipModel implements ClipModel {
 
     /** Arrays attached to the model's own manager (the weights); tests use it to check for leaks. */
     int managedArrays() {
-        return manager.getManagedArrays().size();
+        return towers().manager().getManagedArrays().size();
     }
 
     /** Bytes of the native arrays the model's manager holds (the weights, in whatever form). */
     long weightBytes() {
         long bytes = 0;
-        for (ai.djl.ndarray.NDResource r : manager.getManagedArrays()) {
+        for (ai.djl.ndarray.NDResource r : towers().manager().getManagedArrays()) {
             if (r instanceof NDArray a) {
                 bytes += a.size() * a.getDataType().getNumOfBytes();
             }
@@ -282,7 +320,7 @@ final class DjlClipModel implements ClipModel {
     }
 
     Device device() {
-        return manager.getDevice();
+        return towers().manager().getDevice();
     }
 
     @Override
@@ -290,7 +328,15 @@ final class DjlClipModel implements ClipModel {
         lifecycle.writeLock().lock();
         try {
             if (closed.compareAndSet(false, true)) {
-                manager.close();
+                Towers t;
+                try {
+                    t = awaitTowers(); // weights still loading: they are freed once there
+                } catch (ClipException e) {
+                    t = null; // the loading task freed what it had made
+                }
+                if (t != null) {
+                    t.manager().close();
+                }
             }
         } finally {
             lifecycle.writeLock().unlock();

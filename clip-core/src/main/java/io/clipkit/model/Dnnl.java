@@ -229,14 +229,58 @@ final class Dnnl {
      * libtorch's passes over the MLP's widest tensor); int8 ignores it (its bias comes after the kernel).
      */
     static Weight pack(NDArray w, NDArray b, boolean kn, NDManager owner, Kind kind, io.clipkit.Activation then) {
+        Shape ws = w.getShape();
+        long n = kn ? ws.get(1) : ws.get(0);
+        long k = kn ? ws.get(0) : ws.get(1);
+        return pack(n, k, kn, b, owner, kind, then, (s, layout, packed, scalesOut) -> {
+            try (NDManager scratch = owner.newSubManager()) {
+                NDArray plainW = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory
+                plainW.attach(scratch);
+                int type = dnnl_f32;
+                if (kind == Kind.INT8) {
+                    // symmetric per output channel: the channel's largest |w| maps to 127
+                    NDArray amax = plainW.abs().max(new int[] {kn ? 0 : 1}, true);
+                    NDArray sc = amax.div(127f).maximum(Float.MIN_NORMAL);
+                    plainW = plainW.div(sc).round().toType(DataType.INT8, false);
+                    NDArray scales = sc.reshape(n).duplicate();
+                    scales.attach(owner);
+                    scalesOut[0] = scales;
+                    type = dnnl_s8;
+                }
+                reorderPlain(s, k, n, kn, type, direct(plainW), layout, packed);
+            }
+        });
+    }
+
+    /**
+     * As {@link #pack(NDArray, NDArray, boolean, NDManager, Kind, io.clipkit.Activation)} for bf16,
+     * reading an fp32 {@code [N,K]} (or {@code [K,N]} when {@code kn}) weight straight from
+     * {@code plain}, e.g. a memory-mapped checkpoint's bytes: no engine copy of the fp32 weight is
+     * made (loading ViT-B/32 in bf16 copied its Linear weights twice before their conversion).
+     */
+    static Weight packBf16(ByteBuffer plain, long n, long k, boolean kn, NDArray b, NDManager owner,
+            io.clipkit.Activation then) {
+        if (!plain.isDirect() || plain.remaining() != n * k * 4) {
+            throw new IllegalArgumentException("expected " + n * k * 4 + " bytes of direct fp32 memory, got "
+                    + plain.remaining() + (plain.isDirect() ? "" : " on the heap"));
+        }
+        return pack(n, k, kn, b, owner, Kind.BF16, then,
+                (s, layout, packed, scalesOut) -> reorderPlain(s, k, n, kn, dnnl_f32, plain, layout, packed));
+    }
+
+    /** Fills the packed weight (and, for int8, its scales) given the layout chosen for it. */
+    @FunctionalInterface
+    private interface Filler {
+        void fill(State s, dnnl_memory_desc layout, NDArray packed, NDArray[] scalesOut);
+    }
+
+    private static Weight pack(long n, long k, boolean kn, NDArray b, NDManager owner, Kind kind,
+            io.clipkit.Activation then, Filler filler) {
         io.clipkit.Activation fused = kind == Kind.BF16 ? then : null;
         State s = state();
         if (s == null) {
             throw new ClipException("oneDNN is not available: " + failure);
         }
-        Shape ws = w.getShape();
-        long n = kn ? ws.get(1) : ws.get(0);
-        long k = kn ? ws.get(0) : ws.get(1);
         threadsHere(s);
         // The layout is chosen by a matmul with a run-time M: one that suits every M this weight
         // will be multiplied with (each call's own primitive is then made for its M: see matmul).
@@ -254,33 +298,39 @@ final class Dnnl {
         }
         long bytes = dnnl_memory_desc_get_size(layout);
         NDArray packed = owner.create(new Shape(bytes), DataType.INT8);
-        NDArray scales = null;
-        try (NDManager scratch = owner.newSubManager()) {
-            NDArray plainW = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory
-            plainW.attach(scratch);
-            int type = dnnl_f32;
-            if (kind == Kind.INT8) {
-                // symmetric per output channel: the channel's largest |w| maps to 127
-                NDArray amax = plainW.abs().max(new int[] {kn ? 0 : 1}, true);
-                NDArray sc = amax.div(127f).maximum(Float.MIN_NORMAL);
-                plainW = plainW.div(sc).round().toType(DataType.INT8, false);
-                scales = sc.reshape(n).duplicate();
-                scales.attach(owner);
-                type = dnnl_s8;
-            }
-            dnnl_memory_desc plain = md(new long[] {k, n}, type, kn ? dnnl_ab : dnnl_ba);
-            try {
-                reorder(s, plain, new BytePointer(direct(plainW)), layout, new BytePointer(direct(packed)));
-            } finally {
-                dnnl_memory_desc_destroy(plain);
-            }
-        }
+        NDArray[] scales = new NDArray[1];
+        filler.fill(s, layout, packed, scales);
         NDArray bias = null;
         if (b != null) {
             bias = b.duplicate(); // own contiguous memory, as the pointer kept for it needs
             bias.attach(owner);
         }
-        return new Weight(kind, n, k, packed, bias, scales, layout, layoutId, impl, fused);
+        return new Weight(kind, n, k, packed, bias, scales[0], layout, layoutId, impl, fused);
+    }
+
+    /** Reorders a plain {@code [K,N]} (or {@code [N,K]} stored, {@code !kn}) weight of {@code type} into the packed layout. */
+    private static void reorderPlain(State s, long k, long n, boolean kn, int type, ByteBuffer from, dnnl_memory_desc layout,
+            NDArray packed) {
+        dnnl_memory_desc plain = md(new long[] {k, n}, type, kn ? dnnl_ab : dnnl_ba);
+        try {
+            reorder(s, plain, new BytePointer(from), layout, new BytePointer(direct(packed)));
+        } finally {
+            dnnl_memory_desc_destroy(plain);
+        }
+    }
+
+    /**
+     * Creates, and drops, the primitive a {@code [K,N]} weight of {@code kind} is packed with, so that
+     * {@link #implementations()} names what the products will run on before any weight is converted
+     * (a model's description is complete while its weights still load).
+     */
+    static void probe(Kind kind, long k, long n) {
+        State s = state();
+        if (s == null) {
+            throw new ClipException("oneDNN is not available: " + failure);
+        }
+        threadsHere(s);
+        createMatmul(s, kind, DNNL_RUNTIME_DIM_VAL, k, n, kind == Kind.BF16, null, null).destroy();
     }
 
     /** The index in {@link #LAYOUTS} of a layout equal to {@code chosen}, adding a clone of it if new. */

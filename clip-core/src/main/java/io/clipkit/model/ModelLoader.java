@@ -22,7 +22,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,11 +65,9 @@ public final class ModelLoader {
             Trace.mark("load: read");
             ClipModel model = build(ckpt, file, name, options, () -> join(hash), tokenizer, folder);
             ckpt = null;
-            // The weights are copies in libtorch now, but the checkpoint's file mapping (as large as
-            // the file, every page touched) stays resident until a GC cleans its MappedByteBuffer,
-            // which with a small live heap may be never: 290 MB of RSS for ViT-B/32 through a whole
-            // tagging run. One collection now (tens of ms) unmaps it.
-            System.gc();
+            if (!options.weightsInBackground()) {
+                unmapCheckpoint();
+            } // else the background task does, once the weights are copied
             loaded = true;
             return model;
         } catch (UncheckedIOException e) {
@@ -143,7 +143,20 @@ public final class ModelLoader {
     }
 
     /**
-     * @param sha256 the file's hash, asked for once the weights are in place
+     * The weights are copies in libtorch now, but the checkpoint's file mapping (as large as the
+     * file, every page touched) stays resident until a GC cleans its MappedByteBuffer, which with a
+     * small live heap may be never: 290 MB of RSS for ViT-B/32 through a whole tagging run. One
+     * collection now (tens of ms) unmaps it.
+     */
+    private static void unmapCheckpoint() {
+        System.gc();
+    }
+
+    /**
+     * Describes the model (its {@link ModelInfo}: config, spec, checksum, kernel) and moves the
+     * weights into the engine: before returning, or on a background thread when the options say so.
+     *
+     * @param sha256 the file's hash
      * @param tokenizer the tokenizer being loaded, or null to load it on first use
      * @param folder the layout the checkpoint came from (its config's heads and spec), or null for OpenAI's
      */
@@ -158,11 +171,6 @@ public final class ModelLoader {
             c = c.withHeads(folder.textHeads(), folder.visionHeads());
         }
         Device device = device(options.device());
-        if (options.threads() > 0) {
-            Engines.pytorch(); // loads the native library first
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
-            Blas.setThreads(options.threads());
-        }
         Dnnl.Kind lowp = switch (options.dtype()) {
             case BF16 -> Dnnl.Kind.BF16;
             case INT8 -> Dnnl.Kind.INT8;
@@ -173,6 +181,8 @@ public final class ModelLoader {
             if (options.threads() > 0) {
                 Dnnl.setThreads(options.threads());
             }
+            // what the products will run on, named before any weight is converted
+            Dnnl.probe(lowp, c.textWidth(), 4L * c.textWidth());
         }
         // bf16, int8: the arrays stay fp32 (DJL 0.36's PyTorch JNI aborts the process on any bf16
         // array); the Linear layers' products run in low precision through oneDNN.
@@ -180,31 +190,96 @@ public final class ModelLoader {
             case FP32, BF16, INT8 -> DataType.FLOAT32;
             case FP16 -> DataType.FLOAT16;
         };
-        NDManager manager = Engines.pytorch().newBaseManager(device);
-        Trace.mark("load: engine started");
-        try {
-            Weights w = new Weights(ckpt.tensors(), manager, type, lowp);
-            ImageEncoder image = c.vit()
-                    ? new VisionTransformer(w, c, options.activation())
-                    : new ModifiedResNet(w, c);
-            TextTransformer text = new TextTransformer(w, c, options.activation());
-            float logitScale = (float) Math.exp(w.getFloat("logit_scale").getFloat());
-            Trace.mark("load: weights in libtorch");
-            manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
-            ModelSpec spec = folder == null
-                    ? ModelSpec.openai(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale)
-                    : folderSpec(folder, c, logitScale);
-            ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
-                    c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
-                    c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
-                    ckpt.format(), sha256.get(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
-                    spec, vocabularySha256(options, file, folder), "", kernel(lowp != null, type, device));
-            Trace.mark("load: model ready");
-            return new DjlClipModel(info, options, file, manager, image, text, logitScale, type, tokenizer);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
+        float logitScale = (float) Math.exp(scalar(ckpt, "logit_scale"));
+        String kern = kernel(lowp != null, type, device);
+        String sha = sha256.get();
+        ModelSpec spec = folder == null
+                ? ModelSpec.openai(c.imageResolution(), c.contextLength(), c.vocabSize(), logitScale)
+                : folderSpec(folder, c, logitScale);
+        ModelInfo info = new ModelInfo(name, c.vit() ? "vit" : "resnet", c.embedDim(), c.imageResolution(),
+                c.visionWidth(), c.visionLayers(), c.visionBlocks(), c.visionHeads(), c.patchSize(), c.textWidth(),
+                c.textLayers(), c.textHeads(), c.contextLength(), c.vocabSize(), options.activation(),
+                ckpt.format(), sha, device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu", options.dtype(),
+                spec, vocabularySha256(options, file, folder), "", kern);
+        Trace.mark("load: described");
+        WeightsTask weights = new WeightsTask(ckpt.tensors(), c, options, device, type, lowp, options.weightsInBackground());
+        if (!options.weightsInBackground()) {
+            return new DjlClipModel(info, options, file, CompletableFuture.completedFuture(weights.call()), logitScale,
+                    type, tokenizer);
         }
+        FutureTask<DjlClipModel.Towers> task = new FutureTask<>(weights);
+        Thread t = new Thread(task, "clipkit-weights");
+        t.setDaemon(true);
+        t.start();
+        return new DjlClipModel(info, options, file, task, logitScale, type, tokenizer);
+    }
+
+    /**
+     * Copies the weights into the engine and builds the two towers on them. Run once, on the
+     * loading thread or on its own; it drops the checkpoint's tensors as soon as they are copied.
+     */
+    private static final class WeightsTask implements java.util.concurrent.Callable<DjlClipModel.Towers> {
+        private Map<String, TensorData> tensors;
+        private final ModelConfig c;
+        private final ModelOptions options;
+        private final Device device;
+        private final DataType type;
+        private final Dnnl.Kind lowp;
+        private final boolean unmap;
+
+        WeightsTask(Map<String, TensorData> tensors, ModelConfig c, ModelOptions options, Device device, DataType type,
+                Dnnl.Kind lowp, boolean unmap) {
+            this.tensors = tensors;
+            this.c = c;
+            this.options = options;
+            this.device = device;
+            this.type = type;
+            this.lowp = lowp;
+            this.unmap = unmap;
+        }
+
+        @Override
+        public DjlClipModel.Towers call() {
+            if (options.threads() > 0) {
+                Engines.pytorch(); // loads the native library first
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+                Blas.setThreads(options.threads()); // safe beside other threads' library loads (see there)
+            }
+            NDManager manager = Engines.pytorch().newBaseManager(device);
+            Trace.mark("load: engine started");
+            try {
+                Weights w = new Weights(tensors, manager, type, lowp);
+                ImageEncoder image = c.vit()
+                        ? new VisionTransformer(w, c, options.activation())
+                        : new ModifiedResNet(w, c);
+                TextTransformer text = new TextTransformer(w, c, options.activation());
+                w.getFloat("logit_scale"); // checked as every other tensor is (its value was read already)
+                Trace.mark("load: weights in libtorch");
+                manager.cap(); // from here on, anything attached to the weights' manager is a bug: fail, don't leak
+                return new DjlClipModel.Towers(manager, image, text);
+            } catch (RuntimeException | Error e) {
+                manager.close();
+                throw e;
+            } finally {
+                tensors = null;
+                if (unmap) {
+                    unmapCheckpoint();
+                }
+            }
+        }
+    }
+
+    /** A one-element floating-point tensor's value, read from the checkpoint (no engine needed). */
+    private static double scalar(Checkpoint ckpt, String name) {
+        TensorData t = ckpt.tensors().get(name);
+        if (t == null) {
+            throw new ClipException("checkpoint is missing tensor '" + name + "' (expected shape [])");
+        }
+        if (t.numel() != 1 || !t.dtype().isFloating()) {
+            throw new ClipException("tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape()) + " and type "
+                    + t.dtype() + ", expected a floating-point scalar");
+        }
+        return t.toFloatArray()[0];
     }
 
     /**

@@ -46,6 +46,20 @@ final class Weights {
 
     /** A Linear layer followed by {@code then} (see {@link Linear#applyThen}). */
     Linear linear(String weight, String bias, long n, long k, io.clipkit.Activation then) {
+        if (products == Dnnl.Kind.BF16) {
+            TensorData t = checked(weight, n, k);
+            ByteBuffer plain = t.data();
+            if (t.dtype() == TensorData.Dtype.F32 && plain.isDirect()) {
+                // converted straight from the checkpoint's (mapped) bytes: no fp32 copy in the engine
+                NDArray b = bias == null ? null : get(bias, n);
+                Dnnl.Weight packed = Dnnl.packBf16(plain, n, k, false, b, manager, then);
+                t.dropResident();
+                if (b != null) {
+                    b.close();
+                }
+                return new Linear(null, null, false, packed);
+            }
+        }
         return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, then);
     }
 
@@ -95,7 +109,8 @@ final class Weights {
         return get(name, DataType.FLOAT32, shape);
     }
 
-    NDArray get(String name, DataType type, long... shape) {
+    /** The named tensor, which must have {@code shape}; a {@link ClipException} naming it otherwise. */
+    private TensorData checked(String name, long... shape) {
         TensorData t = tensors.get(name);
         if (t == null) {
             throw new ClipException("checkpoint is missing tensor '" + name + "' (expected shape "
@@ -105,6 +120,11 @@ final class Weights {
             throw new ClipException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
                     + ", expected " + Arrays.toString(shape));
         }
+        return t;
+    }
+
+    NDArray get(String name, DataType type, long... shape) {
+        TensorData t = checked(name, shape);
         DataType stored = switch (t.dtype()) {
             case F16 -> DataType.FLOAT16;
             case BF16 -> DataType.BFLOAT16;
@@ -123,6 +143,7 @@ final class Weights {
             // The raw array may alias the Java buffer (torch from_blob): always take a real copy.
             NDArray out = raw.getDataType() == type ? raw.duplicate() : raw.toType(type, false);
             out.attach(manager);
+            t.dropResident(); // copied: the checkpoint's pages need not stay in memory while the rest loads
             loaded.put(name, out);
             return out;
         }

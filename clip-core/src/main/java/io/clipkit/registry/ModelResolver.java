@@ -216,12 +216,7 @@ public final class ModelResolver {
             throw new IllegalArgumentException("unknown model '" + m + "': not a registry name (known: " + registry.names()
                     + ") nor an existing file or folder");
         }
-        // The one folder policy (ModelFolder): a plain folder resolves to its single checkpoint file,
-        // a transformers or open_clip folder stays a folder (the loader reads its configs and shards).
-        io.clipkit.model.hub.ModelFolder folder = io.clipkit.model.hub.ModelFolder.of(asPath);
-        Path checkpoint = folder.layout() == io.clipkit.model.hub.ModelFolder.Layout.CHECKPOINT ? folder.weights().get(0) : asPath;
-        return new Resolved(checkpoint.toAbsolutePath().getFileName().toString(), checkpoint,
-                ClipHome.findVocabulary(vocab, checkpoint).orElse(null), Optional.empty(), Optional.empty());
+        return local(asPath, vocab);
     }
 
     /**
@@ -319,6 +314,27 @@ public final class ModelResolver {
     private static String parentUrl(ModelRegistry.Entry e) {
         String u = e.url().toString();
         return u.substring(0, u.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * The model {@code model} names when it is written as a path to an existing file or folder (such
+     * a path wins over a registry name, so no registry is needed to resolve it); empty otherwise.
+     */
+    public static Optional<Resolved> existingPath(String model, Path vocab) throws IOException {
+        if (model == null || model.isBlank() || !looksLikePath(model.strip())) {
+            return Optional.empty();
+        }
+        Path asPath = Path.of(model.strip());
+        return Files.exists(asPath) ? Optional.of(local(asPath, vocab)) : Optional.empty();
+    }
+
+    private static Resolved local(Path asPath, Path vocab) throws IOException {
+        // The one folder policy (ModelFolder): a plain folder resolves to its single checkpoint file,
+        // a transformers or open_clip folder stays a folder (the loader reads its configs and shards).
+        io.clipkit.model.hub.ModelFolder folder = io.clipkit.model.hub.ModelFolder.of(asPath);
+        Path checkpoint = folder.layout() == io.clipkit.model.hub.ModelFolder.Layout.CHECKPOINT ? folder.weights().get(0) : asPath;
+        return new Resolved(checkpoint.toAbsolutePath().getFileName().toString(), checkpoint,
+                ClipHome.findVocabulary(vocab, checkpoint).orElse(null), Optional.empty(), Optional.empty());
     }
 
     private static boolean looksLikePath(String m) {

@@ -487,4 +487,53 @@ class TagEngineTest {
         assertTrue(e.getMessage().contains("not a clipkit tagging"));
         assertEquals("this is my diary\n", Files.readString(out));
     }
+
+    /** The run decodes from the start; the labels are embedded when the first batch is ranked (a model loading its weights in the background is meanwhile getting them ready). */
+    @Test
+    void imagesDecodeBeforeTheLabelsAreEmbedded() throws IOException {
+        makeTree();
+        java.util.concurrent.CountDownLatch decoded = new java.util.concurrent.CountDownLatch(1);
+        // a checksum of its own: label embeddings of other tests' models are not reused
+        String sha = String.format("%064x", new java.math.BigInteger(255, new java.util.Random()));
+        model = new FakeClipModel(sha) {
+            @Override
+            public float[][] encodeTokens(int[][] tokens, boolean normalize) {
+                try {
+                    if (!decoded.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new io.clipkit.ClipException("the labels were embedded before any image was decoded");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new io.clipkit.ClipException("interrupted", e);
+                }
+                return super.encodeTokens(tokens, normalize);
+            }
+        };
+        model.preprocessor.hook = p -> decoded.countDown();
+        TagSummary s = run(b -> b.recursive(true), photos);
+        assertEquals(5, s.ok(), "every image tagged once the labels were embedded");
+        assertTrue(model.textCalls.get() > 0);
+    }
+
+    /** A model whose weights failed to load in the background: the run stops with the model's error, and writes no tags. */
+    @Test
+    void aModelThatCannotComputeStopsTheRunWithItsError() throws IOException {
+        makeTree();
+        String sha = String.format("%064x", new java.math.BigInteger(255, new java.util.Random()));
+        model = new FakeClipModel(sha) {
+            @Override
+            public float[][] encodePreprocessed(List<float[]> chw, boolean normalize) {
+                throw new io.clipkit.ClipException("loading the weights of fake.pt failed: tensor 'x' has shape [63], expected [64]");
+            }
+
+            @Override
+            public float[][] encodeTokens(int[][] tokens, boolean normalize) {
+                throw new io.clipkit.ClipException("loading the weights of fake.pt failed: tensor 'x' has shape [63], expected [64]");
+            }
+        };
+        io.clipkit.ClipException e = assertThrows(io.clipkit.ClipException.class, () -> run(b -> b.recursive(true), photos));
+        assertTrue(e.getMessage().contains("loading the weights of fake.pt failed"), e.getMessage());
+        List<JsonNode> written = Files.exists(out) ? records(out) : List.of();
+        assertTrue(written.stream().noneMatch(r -> "ok".equals(r.path("status").asText())), "no tag without a model: " + written);
+    }
 }

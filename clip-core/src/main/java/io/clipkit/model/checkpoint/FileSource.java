@@ -34,7 +34,7 @@ final class FileSource implements Closeable {
         this.channel = FileChannel.open(file, StandardOpenOption.READ);
         this.size = channel.size();
         this.whole = size > 0 && size <= Math.min(wholeMapLimit, WHOLE_MAP_LIMIT)
-                ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+                ? registered(channel.map(FileChannel.MapMode.READ_ONLY, 0, size)) : null;
     }
 
     /** Bytes {@code [offset, offset+length)} as a little-endian read-only buffer. */
@@ -51,8 +51,75 @@ final class FileSource implements Closeable {
         }
         ByteBuffer b = whole != null
                 ? whole.slice((int) offset, (int) length)
-                : channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+                : registered(channel.map(FileChannel.MapMode.READ_ONLY, offset, length));
         return b.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A live read-only file mapping made here: its end address and the buffer (alive while any slice is). */
+    private record Mapping(long end, java.lang.ref.WeakReference<ByteBuffer> buffer) {}
+
+    /** The file mappings made here, by start address; entries whose buffer was collected are dropped. */
+    private static final java.util.concurrent.ConcurrentSkipListMap<Long, Mapping> MAPPINGS =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    private interface LibC extends com.sun.jna.Library {
+        int madvise(com.sun.jna.Pointer addr, long length, int advice);
+
+        int getpagesize();
+    }
+
+    private static final int MADV_DONTNEED = 4; // Linux
+    private static final LibC LIBC = loadLibC();
+
+    private static LibC loadLibC() {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            return null; // MADV_DONTNEED's value (and meaning for file pages) is Linux's
+        }
+        try {
+            return com.sun.jna.Native.load("c", LibC.class);
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    private static long address(ByteBuffer b) {
+        return com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(b));
+    }
+
+    private static MappedByteBuffer registered(MappedByteBuffer m) {
+        if (LIBC != null) {
+            MAPPINGS.values().removeIf(e -> e.buffer().get() == null);
+            long a = address(m);
+            MAPPINGS.put(a, new Mapping(a + m.capacity(), new java.lang.ref.WeakReference<>(m)));
+        }
+        return m;
+    }
+
+    /**
+     * Drops the resident pages of {@code b}, a slice of a mapping made here, from this process (the
+     * file's pages stay in the page cache; touching {@code b} again reads them back, unchanged). For
+     * anything else (heap or anonymous memory, whose pages would be zeroed) it does nothing: only a
+     * range inside a live mapping of this class is advised. Lets a loader that has copied a tensor
+     * into the engine give its pages back at once, instead of holding the whole file resident until
+     * the mapping is collected.
+     */
+    static void dropResident(ByteBuffer b) {
+        if (LIBC == null || !b.isDirect() || b.capacity() == 0) {
+            return;
+        }
+        long a = address(b);
+        long end = a + b.capacity();
+        java.util.Map.Entry<Long, Mapping> e = MAPPINGS.floorEntry(a);
+        // b's parent is reachable through b, so a live mapping containing b has not been collected
+        if (e == null || e.getValue().buffer().get() == null || end > e.getValue().end()) {
+            return;
+        }
+        long page = LIBC.getpagesize();
+        long from = (a + page - 1) & -page; // whole pages only: the neighbours' bytes stay resident
+        long to = end & -page;
+        if (to > from) {
+            LIBC.madvise(new com.sun.jna.Pointer(from), to - from, MADV_DONTNEED);
+        }
     }
 
     @Override

@@ -66,6 +66,15 @@ public record TensorData(String name, long[] shape, Dtype dtype, ByteBuffer data
         return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * Gives back this tensor's resident pages when it lies in a memory-mapped checkpoint (reading
+     * it again reads the file's pages back, unchanged); does nothing for tensors in other memory.
+     * The loader calls it once a tensor is copied into the engine.
+     */
+    public void dropResident() {
+        FileSource.dropResident(data);
+    }
+
     /** Number of elements (1 for a scalar). */
     public long numel() {
         return numel(shape);
