@@ -367,6 +367,7 @@ public interface ClipModel extends AutoCloseable {
                     .name(name.isEmpty() ? resolvedName : name)
                     .device(device).dtype(io.clipkit.model.ModelLoader.effectiveDType(dtype, device, cpu.get(), notices))
                     .threads(threads).batchSize(batchSize).weightsInBackground(weightsInBackground)
+                    .hashCache(cache.resolve("hashes")) // a checkpoint loaded again is not read again to hash it
                     // a stand-in runs as its own config says, whatever was set for the model it replaces
                     .activation(activation != null && standsInFor == null ? activation
                             : registryActivation.isPresent() ? registryActivation.get() : configActivation(file));

@@ -20,7 +20,8 @@ public record ModelOptions(
         int threads,
         Optional<Path> vocabulary,
         int batchSize,
-        boolean weightsInBackground) {
+        boolean weightsInBackground,
+        Optional<Path> hashCache) {
 
     /** Validates every value as the builder does, so no path around the checks exists. */
     public ModelOptions {
@@ -28,6 +29,7 @@ public record ModelOptions(
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(vocabulary, "vocabulary");
+        Objects.requireNonNull(hashCache, "hashCache");
         Checks.device(device);
         Checks.threads(threads, true);
         Checks.batchSize(batchSize);
@@ -51,6 +53,7 @@ public record ModelOptions(
         private Path vocabulary;
         private int batchSize = 32;
         private boolean weightsInBackground;
+        private Path hashCache;
 
         /** Model name recorded in provenance (registry name, or the file name). */
         public Builder name(String name) {
@@ -101,9 +104,19 @@ public record ModelOptions(
             return this;
         }
 
+        /**
+         * A folder where checkpoints' SHA-256 are remembered by path and file identity
+         * ({@code io.clipkit.util.HashCache}; {@code ClipModel.builder()} uses its cache's
+         * {@code hashes/}); unset, every load reads the whole file to hash it.
+         */
+        public Builder hashCache(Path folder) {
+            this.hashCache = Objects.requireNonNull(folder, "folder");
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(name, device, dtype, activation, threads, Optional.ofNullable(vocabulary), batchSize,
-                    weightsInBackground);
+                    weightsInBackground, Optional.ofNullable(hashCache));
         }
     }
 }

@@ -232,6 +232,11 @@ final class Dnnl {
         Shape ws = w.getShape();
         long n = kn ? ws.get(1) : ws.get(0);
         long k = kn ? ws.get(0) : ws.get(1);
+        if (kind == Kind.BF16) {
+            // reordered from w's own memory (DJL hands a contiguous copy of a strided view): no duplicate
+            return pack(n, k, kn, b, owner, kind, then,
+                    (s, layout, packed, scalesOut) -> reorderPlain(s, k, n, kn, dnnl_f32, direct(w), layout, packed));
+        }
         return pack(n, k, kn, b, owner, kind, then, (s, layout, packed, scalesOut) -> {
             try (NDManager scratch = owner.newSubManager()) {
                 NDArray plainW = w.duplicate(); // a view (q, kv of the packed in-projection) becomes its own memory

@@ -58,7 +58,9 @@ public final class ModelLoader {
             if ((options.dtype() == DType.BF16 || options.dtype() == DType.INT8) && options.device().equals("cpu")) {
                 daemon(Dnnl::usable).start(); // loads oneDNN (~0.5 s) while the weights are read
             }
-            Future<String> hash = pool.submit(folder::sha256);
+            io.clipkit.util.HashCache hashes = options.hashCache().map(io.clipkit.util.HashCache::in)
+                    .orElse(io.clipkit.util.HashCache.none());
+            Future<String> hash = pool.submit(() -> folder.sha256(hashes));
             Future<ClipTokenizer> tokenizer = pool.submit(() -> tokenizer(folder, options, file));
             Trace.mark("load: reading " + folder.weights());
             Checkpoint ckpt = folder.read();

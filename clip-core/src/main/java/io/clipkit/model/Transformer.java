@@ -72,18 +72,20 @@ final class Transformer {
         Block(Weights w, String p, int width, Activation act) {
             ln1W = w.getFloat(p + "ln_1.weight", width);
             ln1B = w.getFloat(p + "ln_1.bias", width);
-            NDArray packedW = w.get(p + "attn.in_proj_weight", 3L * width, width);
-            NDArray packedB = w.get(p + "attn.in_proj_bias", 3L * width);
             if (w.lowPrecision()) {
                 // one oneDNN copy of the in-projection: forwardAt slices its product instead of
-                // holding (and converting at load) a second copy split into q and kv
+                // holding (and converting at load) a second copy split into q and kv; converted from
+                // the checkpoint's bytes where it can be (Weights.linear), with no fp32 engine copy
                 q = null;
                 kv = null;
+                in = w.linear(p + "attn.in_proj_weight", p + "attn.in_proj_bias", 3L * width, width);
             } else {
+                NDArray packedW = w.get(p + "attn.in_proj_weight", 3L * width, width);
+                NDArray packedB = w.get(p + "attn.in_proj_bias", 3L * width);
                 q = w.linear(packedW.get(":" + width), packedB.get(":" + width)); // views: no copy
                 kv = w.linear(packedW.get(width + ":"), packedB.get(width + ":"));
+                in = w.linear(packedW, packedB);
             }
-            in = w.linear(packedW, packedB); // in bf16/int8 this frees the fp32 arrays
             inW = in.w();
             inB = in.b();
             out = w.linear(p + "attn.out_proj.weight", p + "attn.out_proj.bias", width, width);

@@ -266,12 +266,17 @@ public final class ModelFolder {
      * {@code sha256sum}-style lines ({@code <hex>  <name>\n}) of all shards in index order.
      */
     public String sha256() throws IOException {
+        return sha256(io.clipkit.util.HashCache.none());
+    }
+
+    /** As {@link #sha256()}, each file's hash remembered in {@code cache}. */
+    public String sha256(io.clipkit.util.HashCache cache) throws IOException {
         if (weights.size() == 1) {
-            return Checkpoint.sha256(weights.get(0));
+            return cache.sha256(weights.get(0));
         }
         StringBuilder b = new StringBuilder();
         for (Path p : weights) {
-            b.append(Checkpoint.sha256(p)).append("  ").append(p.getFileName()).append('\n');
+            b.append(cache.sha256(p)).append("  ").append(p.getFileName()).append('\n');
         }
         return Hashes.sha256Hex(b.toString().getBytes(StandardCharsets.UTF_8));
     }
