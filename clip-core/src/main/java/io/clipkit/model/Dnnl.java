@@ -259,18 +259,23 @@ final class Dnnl {
 
     /**
      * As {@link #pack(NDArray, NDArray, boolean, NDManager, Kind, io.clipkit.Activation)} for bf16,
-     * reading an fp32 {@code [N,K]} (or {@code [K,N]} when {@code kn}) weight straight from
-     * {@code plain}, e.g. a memory-mapped checkpoint's bytes: no engine copy of the fp32 weight is
-     * made (loading ViT-B/32 in bf16 copied its Linear weights twice before their conversion).
+     * reading an fp32 (or, with {@code fp16}, an fp16) {@code [N,K]} (or {@code [K,N]} when {@code kn})
+     * weight straight from {@code plain}, e.g. a memory-mapped checkpoint's bytes: no engine copy of
+     * the weight is made (loading ViT-B/32 in bf16 copied its Linear weights twice, and converted
+     * OpenAI's fp16 ones to fp32, before their conversion to bf16).
+     *
+     * @throws ClipException if oneDNN cannot reorder from that type here (the caller converts through the engine)
      */
-    static Weight packBf16(ByteBuffer plain, long n, long k, boolean kn, NDArray b, NDManager owner,
+    static Weight packBf16(ByteBuffer plain, boolean fp16, long n, long k, boolean kn, NDArray b, NDManager owner,
             io.clipkit.Activation then) {
-        if (!plain.isDirect() || plain.remaining() != n * k * 4) {
-            throw new IllegalArgumentException("expected " + n * k * 4 + " bytes of direct fp32 memory, got "
-                    + plain.remaining() + (plain.isDirect() ? "" : " on the heap"));
+        long bytes = n * k * (fp16 ? 2 : 4);
+        if (!plain.isDirect() || plain.remaining() != bytes) {
+            throw new IllegalArgumentException("expected " + bytes + " bytes of direct " + (fp16 ? "fp16" : "fp32")
+                    + " memory, got " + plain.remaining() + (plain.isDirect() ? "" : " on the heap"));
         }
+        int type = fp16 ? dnnl_f16 : dnnl_f32;
         return pack(n, k, kn, b, owner, Kind.BF16, then,
-                (s, layout, packed, scalesOut) -> reorderPlain(s, k, n, kn, dnnl_f32, plain, layout, packed));
+                (s, layout, packed, scalesOut) -> reorderPlain(s, k, n, kn, type, plain, layout, packed));
     }
 
     /** Fills the packed weight (and, for int8, its scales) given the layout chosen for it. */
@@ -304,7 +309,12 @@ final class Dnnl {
         long bytes = dnnl_memory_desc_get_size(layout);
         NDArray packed = owner.create(new Shape(bytes), DataType.INT8);
         NDArray[] scales = new NDArray[1];
-        filler.fill(s, layout, packed, scales);
+        try {
+            filler.fill(s, layout, packed, scales);
+        } catch (RuntimeException e) {
+            packed.close(); // attached to the model's manager: not to be held by a weight that failed
+            throw e;
+        }
         NDArray bias = null;
         if (b != null) {
             bias = b.duplicate(); // own contiguous memory, as the pointer kept for it needs

@@ -22,6 +22,7 @@ final class Weights {
     private final DataType computeType;
     private final Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
     private final Dnnl.Kind products;
+    private boolean fp16Reorders = true; // until oneDNN refuses one
 
     Weights(Map<String, TensorData> tensors, NDManager manager, DataType computeType) {
         this(tensors, manager, computeType, null);
@@ -49,15 +50,24 @@ final class Weights {
         if (products == Dnnl.Kind.BF16) {
             TensorData t = checked(weight, n, k);
             ByteBuffer plain = t.data();
-            if (t.dtype() == TensorData.Dtype.F32 && plain.isDirect()) {
-                // converted straight from the checkpoint's (mapped) bytes: no fp32 copy in the engine
+            boolean fp16 = t.dtype() == TensorData.Dtype.F16;
+            if ((fp16 || t.dtype() == TensorData.Dtype.F32) && plain.isDirect() && (!fp16 || fp16Reorders)) {
+                // converted straight from the checkpoint's (mapped) bytes: no copy in the engine
                 NDArray b = bias == null ? null : get(bias, n);
-                Dnnl.Weight packed = Dnnl.packBf16(plain, n, k, false, b, manager, then);
-                t.dropResident();
-                if (b != null) {
-                    b.close();
+                try {
+                    Dnnl.Weight packed = Dnnl.packBf16(plain, fp16, n, k, false, b, manager, then);
+                    t.dropResident();
+                    return new Linear(null, null, false, packed);
+                } catch (ClipException e) {
+                    if (!fp16) {
+                        throw e;
+                    }
+                    fp16Reorders = false; // this oneDNN cannot read fp16 here: through the engine, as below
+                } finally {
+                    if (b != null) {
+                        b.close();
+                    }
                 }
-                return new Linear(null, null, false, packed);
             }
         }
         return linear(get(weight, n, k), bias == null ? null : get(bias, n), false, then);

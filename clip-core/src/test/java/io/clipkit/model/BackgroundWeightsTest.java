@@ -124,16 +124,23 @@ class BackgroundWeightsTest {
             }
             bytes.flip();
             Dnnl.Weight viaEngine = Dnnl.pack(w, b, false, m, Dnnl.Kind.BF16, null);
-            Dnnl.Weight viaBytes = Dnnl.packBf16(bytes, n, k, false, b, m, null);
+            Dnnl.Weight viaBytes = Dnnl.packBf16(bytes, false, n, k, false, b, m, null);
             float[] want = Dnnl.linear(x, viaEngine).toFloatArray();
             float[] got = Dnnl.linear(x, viaBytes).toFloatArray();
             assertArrayEquals(want, got, 0f);
+            // fp16 stored weights (OpenAI's checkpoints): from the bytes, as through an fp32 engine copy
+            NDArray w16 = w.toType(DataType.FLOAT16, false);
+            ByteBuffer half = ByteBuffer.allocateDirect((int) (n * k * 2)).order(ByteOrder.nativeOrder());
+            half.put(w16.toByteBuffer()).flip();
+            float[] want16 = Dnnl.linear(x, Dnnl.pack(w16.toType(DataType.FLOAT32, false), b, false, m, Dnnl.Kind.BF16, null))
+                    .toFloatArray();
+            assertArrayEquals(want16, Dnnl.linear(x, Dnnl.packBf16(half, true, n, k, false, b, m, null)).toFloatArray(), 0f);
             float[] fp32 = x.matMul(w.transpose()).add(b).toFloatArray();
             for (int i = 0; i < fp32.length; i++) {
                 assertEquals(fp32[i], got[i], 0.05 * (1 + Math.abs(fp32[i])), "element " + i + " is not bf16-close to fp32");
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Dnnl.packBf16(ByteBuffer.allocate((int) (n * k * 4)), n, k, false, null, m, null));
+                    () -> Dnnl.packBf16(ByteBuffer.allocate((int) (n * k * 4)), false, n, k, false, null, m, null));
             assertTrue(e.getMessage().contains("on the heap"), e.getMessage());
         }
     }
