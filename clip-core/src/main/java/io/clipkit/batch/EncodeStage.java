@@ -117,8 +117,33 @@ public final class EncodeStage<T> implements AutoCloseable {
         }
     }
 
-    /** Flushes and waits for every batch in flight. */
+    /**
+     * Flushes and waits for every batch in flight. The last batch goes as one call per encoder
+     * thread: as a single call it ran on one core while the others idled (each call runs its
+     * products on its own share of the cores).
+     */
     public void finishAll() throws IOException {
+        int parts = Math.min(calls, pixels.size() / 2);
+        if (parts > 1) {
+            List<T> items = pending;
+            List<float[]> chws = pixels;
+            List<Boolean> has = hasPixels;
+            pending = new ArrayList<>();
+            pixels = new ArrayList<>();
+            hasPixels = new ArrayList<>();
+            int per = (chws.size() + parts - 1) / parts;
+            int next = 0;
+            for (int i = 0; i < items.size(); i++) {
+                pending.add(items.get(i));
+                hasPixels.add(has.get(i));
+                if (has.get(i)) {
+                    pixels.add(chws.get(next++));
+                }
+                if (pixels.size() == per && next < chws.size()) {
+                    flush(); // in order: the parts reach the sink as the one batch would have
+                }
+            }
+        }
         flush();
         while (!inFlight.isEmpty()) {
             finish(inFlight.poll());
