@@ -6,10 +6,8 @@ import io.clipkit.util.Npy;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,11 +136,7 @@ final class PreprocessCommand implements Callable<Integer> {
         }
         try {
             writer.write(tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            io.clipkit.util.AtomicFiles.replace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }

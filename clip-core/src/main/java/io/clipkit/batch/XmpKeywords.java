@@ -7,10 +7,8 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashSet;
@@ -313,11 +311,7 @@ final class XmpKeywords {
             if (keepOwnerAndTime) {
                 keepOwnerAndTime(permissionsFrom, tmp);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            io.clipkit.util.AtomicFiles.replace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -2,10 +2,8 @@ package io.clipkit.util;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
 
@@ -92,11 +90,7 @@ public final class HashCache {
             Path tmp = Files.createTempFile(dir, ".entry", ".tmp");
             try {
                 Files.writeString(tmp, content, StandardCharsets.UTF_8);
-                try {
-                    Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING);
-                }
+                AtomicFiles.replace(tmp, entry);
             } finally {
                 Files.deleteIfExists(tmp);
             }

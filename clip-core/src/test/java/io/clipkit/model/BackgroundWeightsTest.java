@@ -136,15 +136,7 @@ class BackgroundWeightsTest {
                     .toFloatArray();
             assertArrayEquals(want16, Dnnl.linear(x, Dnnl.packBf16(half, true, n, k, false, b, m, null)).toFloatArray(), 0f);
             float[] fp32 = x.matMul(w.transpose()).add(b).toFloatArray();
-            double dot = 0;
-            double n1 = 0;
-            double n2 = 0;
-            for (int i = 0; i < fp32.length; i++) {
-                dot += (double) fp32[i] * got[i];
-                n1 += (double) fp32[i] * fp32[i];
-                n2 += (double) got[i] * got[i];
-            }
-            double cos = dot / Math.sqrt(n1 * n2);
+            double cos = Fidelity.of(got, fp32).cosine();
             assertTrue(cos > 0.999, "bf16 product vs fp32: cosine " + cos); // the limit for bf16 embeddings
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Dnnl.packBf16(ByteBuffer.allocate((int) (n * k * 4)), false, n, k, false, null, m, null));
