@@ -81,6 +81,8 @@ fi
 start=$(date +%s)
 /usr/bin/python3 "$here/make_pairs.py" --cache "$cache" --out "$out" "${pass[@]}" 2>&1 | tee -a "$log"
 say "make_pairs.py took $(( $(date +%s) - start )) s"
+# the drawing styles weighted up against the four emoji styles (pairs-balanced.tsv; see the model card)
+/usr/bin/python3 "$here/balance_pairs.py" "$out/pairs.tsv" "$out/pairs-balanced.tsv" 2>&1 | tee -a "$log"
 # evaluation only: GCompris's photographs and its word game's drawings, a folder per label
 if [ -d "$cache/deb/gcompris-qt-data" ]; then
   /usr/bin/python3 "$here/make_photo_eval.py" --cache "$cache" --out "$out" 2>&1 | tee -a "$log"
