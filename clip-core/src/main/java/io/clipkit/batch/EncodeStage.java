@@ -118,12 +118,13 @@ public final class EncodeStage<T> implements AutoCloseable {
     }
 
     /**
-     * Flushes and waits for every batch in flight. The last batch goes as one call per encoder
-     * thread: as a single call it ran on one core while the others idled (each call runs its
-     * products on its own share of the cores).
+     * Flushes and waits for every batch in flight. The last batch goes as two calls: as one it ran
+     * on one core while the other idled (each call computes on its own share of the cores). Two
+     * whatever the number of encoder calls, so that batch compositions, and with them the last bits
+     * of every embedding, do not depend on the machine's core count.
      */
     public void finishAll() throws IOException {
-        int parts = Math.min(calls, pixels.size() / 2);
+        int parts = pixels.size() >= 4 ? 2 : 1;
         if (parts > 1) {
             List<T> items = pending;
             List<float[]> chws = pixels;
