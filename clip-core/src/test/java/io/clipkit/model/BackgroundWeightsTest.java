@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  * needs them, naming the checkpoint. Also the loader's bf16 conversion straight from the file.
  */
 class BackgroundWeightsTest {
-    private static final String VIT = "models/vit-p16-r64-fp32/model.safetensors";
-    private static final String RN = "models/rn-w8-1211-r96/model.pt";
+    private static final String VIT = ModelLifecycleTest.VIT;
+    private static final String RN = ModelLifecycleTest.RN;
 
     @Test
     void aModelLoadedInTheBackgroundComputesWhatAForegroundOneDoes() throws Exception {

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Native memory scoping, concurrency, closing and the loader's errors. */
 class ModelLifecycleTest {
-    private static final String VIT = "models/vit-p16-r64-fp32/model.safetensors";
-    private static final String RN = "models/rn-w8-1211-r96/model.pt";
+    static final String VIT = "models/vit-p16-r64-fp32/model.safetensors";
+    static final String RN = "models/rn-w8-1211-r96/model.pt";
 
     @Test
     void callsLeaveNoNativeArraysBehind() throws Exception {
