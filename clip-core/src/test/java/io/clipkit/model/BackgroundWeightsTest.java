@@ -16,11 +16,9 @@ import io.clipkit.ModelInfo;
 import io.clipkit.ModelOptions;
 import io.clipkit.engine.Engines;
 import io.clipkit.model.checkpoint.Checkpoint;
-import io.clipkit.model.checkpoint.TensorData;
 import io.clipkit.testing.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -65,11 +63,9 @@ class BackgroundWeightsTest {
 
     @Test
     void aWeightFailureReachesEveryCallNamingTheCheckpointAndTheTensor() throws Exception {
+        Checkpoint bad = ModelLifecycleTest.wronglyShaped();
+        String name = ModelLifecycleTest.WRONG_SHAPE_TENSOR;
         Checkpoint ck = Checkpoint.read(TestFiles.fixture(VIT));
-        Map<String, TensorData> t = new LinkedHashMap<>(ck.tensors());
-        String name = "visual.transformer.resblocks.0.mlp.c_proj.bias";
-        t.put(name, new TensorData(name, new long[] {63}, TensorData.Dtype.F32, ByteBuffer.allocate(63 * 4)));
-        Checkpoint bad = new Checkpoint(ck.format(), t, ck.scalars(), ck.sha256());
         // In the foreground this fails in load() (ModelLifecycleTest); in the background load() returns a
         // described model, and what needs the weights fails.
         ClipModel m = ModelLoader.build(bad, TestFiles.fixture(VIT), "bad", ModelOptions.builder().weightsInBackground(true).build());

@@ -173,14 +173,23 @@ class ModelLifecycleTest {
         }
     }
 
-    @Test
-    void aWronglyShapedTensorIsNamedWithItsExpectedShape() throws Exception {
+    /** The tensor {@link #wronglyShaped()} changes: 63 values where the ViT fixture has 64. */
+    static final String WRONG_SHAPE_TENSOR = "visual.transformer.resblocks.0.mlp.c_proj.bias";
+
+    /** The ViT fixture with {@link #WRONG_SHAPE_TENSOR} of shape [63]; its other tensors and its hash as they are. */
+    static Checkpoint wronglyShaped() throws IOException {
         Checkpoint ck = Checkpoint.read(TestFiles.fixture(VIT));
         Map<String, TensorData> t = new LinkedHashMap<>(ck.tensors());
-        String name = "visual.transformer.resblocks.0.mlp.c_proj.bias";
+        String name = WRONG_SHAPE_TENSOR;
         t.put(name, new TensorData(name, new long[] {63}, TensorData.Dtype.F32, ByteBuffer.allocate(63 * 4)));
-        ClipException e = assertThrows(ClipException.class, () -> ModelLoader.build(
-                new Checkpoint(ck.format(), t, ck.scalars(), ck.sha256()), null, "x", ModelOptions.defaults()));
+        return new Checkpoint(ck.format(), t, ck.scalars(), ck.sha256());
+    }
+
+    @Test
+    void aWronglyShapedTensorIsNamedWithItsExpectedShape() throws Exception {
+        Checkpoint bad = wronglyShaped();
+        String name = WRONG_SHAPE_TENSOR;
+        ClipException e = assertThrows(ClipException.class, () -> ModelLoader.build(bad, null, "x", ModelOptions.defaults()));
         assertTrue(e.getMessage().contains(name) && e.getMessage().contains("[63]")
                 && e.getMessage().contains("expected [64]"), e.getMessage());
     }

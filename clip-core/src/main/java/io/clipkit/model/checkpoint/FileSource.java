@@ -70,6 +70,7 @@ final class FileSource implements Closeable {
 
     private static final int MADV_DONTNEED = 4; // Linux
     private static final LibC LIBC = loadLibC();
+    private static final long PAGE = LIBC == null ? 4096 : LIBC.getpagesize(); // asked once, not per tensor
 
     private static LibC loadLibC() {
         if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
@@ -114,9 +115,8 @@ final class FileSource implements Closeable {
         if (e == null || e.getValue().buffer().get() == null || end > e.getValue().end()) {
             return;
         }
-        long page = LIBC.getpagesize();
-        long from = (a + page - 1) & -page; // whole pages only: the neighbours' bytes stay resident
-        long to = end & -page;
+        long from = (a + PAGE - 1) & -PAGE; // whole pages only: the neighbours' bytes stay resident
+        long to = end & -PAGE;
         if (to > from) {
             LIBC.madvise(new com.sun.jna.Pointer(from), to - from, MADV_DONTNEED);
         }
