@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Writes pairs-balanced.tsv: pairs.tsv with each drawing source's lines repeated, so that the drawing
+"""Writes pairs-balanced.tsv (or .jsonl): pairs.tsv (or pairs.jsonl) with each drawing source's lines repeated, so that the drawing
 styles weigh more against the four emoji styles (which share most concepts and were 65% of the pairs).
 
-  balance_pairs.py PAIRS_TSV OUT_TSV [--weights tuxpaint=2,art4apps=3,gcompris=4,openclipart=2]
+  balance_pairs.py PAIRS_TSV|PAIRS_JSONL OUT [--weights tuxpaint=2,art4apps=3,gcompris=4,openclipart=2]
 
 A line's source is the folder after images/ in its path; each line is written weight times, in
 place (clip train shuffles with its --seed). Deterministic: the same input gives the same bytes.
@@ -10,6 +10,7 @@ The default weights are the ones the fine-tuning experiments of the model card u
 from the full recipe's 17,102.
 """
 import argparse
+import json
 import sys
 
 DEFAULT = "tuxpaint=2,art4apps=3,gcompris=4,openclipart=2"
@@ -26,7 +27,7 @@ def parse_weights(text):
 
 
 def source(line):
-    path = line.split("\t", 1)[0]
+    path = json.loads(line)["image"] if line.startswith("{") else line.split("\t", 1)[0]
     parts = path.split("/")
     return parts[1] if len(parts) > 2 and parts[0] == "images" else ""
 

@@ -10,7 +10,11 @@ those labels ranked among those N only), which is how a "top-1 over N labels" go
 folder has more labels than N. `--by-source` splits the figures by the file-name prefix before
 "__" up to its first "-" (the recipe's source, or the photo's activity). `--pad-labels N --pad-from
 concepts.tsv` adds distractor labels (names of the recipe's drawing and clip-art concepts in concepts.tsv, seeded draw) until
-there are N, so that a folder with few labels is ranked among N, e.g. 300. Prints one JSON line per
+there are N, so that a folder with few labels is ranked among N, e.g. 300. `--overlap pairs.tsv`
+counts the evaluation images that are near-copies of training images (grey levels at 24x24 after
+cropping to the drawn pixels, correlation above 0.9: the same artwork, re-drawn or re-scaled;
+images too plain to tell, such as a white star, are not counted), so that a figure says when it
+measures recall rather than generalisation. Prints one JSON line per
 folder at the end too.
 """
 import argparse
@@ -58,6 +62,41 @@ def classify(clip, model, labels, templates, paths, extra):
     return scores
 
 
+MIN_CORRELATION = 0.9
+MIN_CONTRAST = 0.08  # grey-level standard deviation below which a thumbnail says nothing
+
+
+def thumb(path):
+    """24x24 grey levels of an image cropped to its non-white pixels (alpha flattened on white), centred
+    and scaled to unit norm (None if too plain to compare)."""
+    import numpy as np
+    from PIL import Image
+    im = Image.open(path).convert("RGBA")
+    flat = Image.new("RGBA", im.size, (255, 255, 255, 255))
+    flat.alpha_composite(im)
+    grey = flat.convert("L")
+    box = grey.point(lambda v: 255 if v < 240 else 0).getbbox()  # near-white paper is not drawn
+    if box:
+        grey = grey.crop(box)
+    v = np.asarray(grey.resize((24, 24)), dtype=np.float64).ravel() / 255
+    if v.std() < MIN_CONTRAST:
+        return None
+    v = v - v.mean()
+    return v / np.linalg.norm(v)
+
+
+def near_copies(paths, train_paths):
+    """The evaluation paths whose most similar training image correlates above MIN_CORRELATION."""
+    import numpy as np
+    train = np.stack([t for t in map(thumb, train_paths) if t is not None])
+    out = []
+    for p in paths:
+        t = thumb(p)
+        if t is not None and (train @ t).max() > MIN_CORRELATION:
+            out.append(p)
+    return out
+
+
 def accuracy(items, scores, labels, k):
     allowed = set(labels)
     hits = total = 0
@@ -85,8 +124,16 @@ def main():
     ap.add_argument("--fast", action="store_true")
     ap.add_argument("--pad-labels", type=int, default=0)
     ap.add_argument("--pad-from", help="concepts.tsv of the recipe (column 'name')")
+    ap.add_argument("--overlap", help="pairs.tsv of the training run: count near-copies of its images")
     ap.add_argument("folders", nargs="+")
     a = ap.parse_args()
+    train_paths = []
+    if a.overlap:
+        base = os.path.dirname(os.path.abspath(a.overlap))
+        with open(a.overlap, encoding="utf-8") as f:
+            # the white-background originals only: the textured and styled copies are the same artwork
+            train_paths = [os.path.join(base, line.split("\t", 1)[0]) for line in f
+                           if line.split("\t", 1)[0].endswith(".png") and not line.split("\t", 1)[0].endswith("_s.png")]
     summary = []
     for folder in a.folders:
         items = folder_items(folder)
@@ -105,6 +152,10 @@ def main():
                "top1": top1, "top1_per_label": top1_label, "top5": top5, "templates": a.template or "model's"}
         print(f"{folder}: {n} images, {len(labels)} labels (chance {100 / len(labels):.2f}%): "
               f"top-1 {100 * top1:.1f}% (per label {100 * top1_label:.1f}%), top-5 {100 * top5:.1f}%")
+        if train_paths:
+            copies = near_copies([p for p, _ in items], train_paths)
+            row["near_copies_of_training"] = len(copies)
+            print(f"  {len(copies)} of {len(items)} images are near-copies of training images")
         if a.subset and a.subset < len(labels):
             rng = random.Random(0)
             draws = [accuracy(items, scores, rng.sample(labels, a.subset), 1)[0] for _ in range(20)]

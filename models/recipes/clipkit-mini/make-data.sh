@@ -12,6 +12,8 @@
 #    OUT/sources.tsv (package versions and licence files);
 # 3. runs make_photo_eval.py: OUT/eval-gcompris-photos/ and OUT/eval-gcompris-drawings/, GCompris's
 #    photographs and word-game drawings, a folder per label, for evaluation only (never training).
+# 4. runs make_drawing_eval.py: OUT/eval-ktuberling-drawings/, KTuberling's stamps (KDE), a drawing
+#    style none of the training sources has, a folder per label, for evaluation only.
 # Reproducible: pinned package versions are recorded, inputs are sorted, every random choice is a
 # function of a fixed seed and the item's name.
 set -euo pipefail
@@ -33,9 +35,11 @@ log="$out/recipe.log"
 : > "$log"
 say() { echo "$*" | tee -a "$log" >&2; }
 
-# Training sources, text sources, and (evaluation only) the packages with the photographs.
+# Training sources, text sources, and (evaluation only) the packages with the photographs and
+# KTuberling's stamps (a drawing style none of the training sources has).
 DEBS="fonts-noto-color-emoji tuxpaint-stamps-default pysiogame gcompris-qt-data openclipart-png
-      unicode-cldr-core wordnet-base python3-skimage python3-sklearn python-matplotlib-data"
+      unicode-cldr-core wordnet-base python3-skimage python3-sklearn python-matplotlib-data
+      ktuberling-data"
 NPMS="emoji-datasource-twitter @lobehub/fluent-emoji-3d openmoji"
 
 apt_updated=""
@@ -83,7 +87,12 @@ start=$(date +%s)
 say "make_pairs.py took $(( $(date +%s) - start )) s"
 # the drawing styles weighted up against the four emoji styles (pairs-balanced.tsv; see the model card)
 /usr/bin/python3 "$here/balance_pairs.py" "$out/pairs.tsv" "$out/pairs-balanced.tsv" 2>&1 | tee -a "$log"
+/usr/bin/python3 "$here/balance_pairs.py" "$out/pairs.jsonl" "$out/pairs-balanced.jsonl" 2>&1 | tee -a "$log"
 # evaluation only: GCompris's photographs and its word game's drawings, a folder per label
 if [ -d "$cache/deb/gcompris-qt-data" ]; then
   /usr/bin/python3 "$here/make_photo_eval.py" --cache "$cache" --out "$out" 2>&1 | tee -a "$log"
+fi
+# evaluation only: KTuberling's stamps, a drawing style outside the training sources, a folder per label
+if [ -d "$cache/deb/ktuberling-data" ]; then
+  /usr/bin/python3 "$here/make_drawing_eval.py" --cache "$cache" --out "$out" 2>&1 | tee -a "$log"
 fi

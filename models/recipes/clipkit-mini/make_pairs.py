@@ -413,9 +413,121 @@ def texture(rng, size):
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
 
 
+# Natural colour ranges (RGB lows and highs) for the photo-like scenes: skies, grounds, walls.
+SKIES = [((110, 150, 190), (170, 210, 250)), ((170, 175, 180), (225, 228, 232)), ((200, 160, 120), (250, 210, 170))]
+GROUNDS = [((50, 80, 30), (110, 150, 80)), ((90, 70, 45), (160, 130, 95)), ((100, 100, 95), (170, 165, 155)),
+           ((150, 130, 100), (215, 195, 160))]
+WALLS = [((170, 160, 140), (235, 228, 215)), ((120, 110, 100), (190, 180, 165)), ((60, 55, 50), (120, 110, 100))]
+
+
+def _noise(nrng, size, octaves):
+    """Value noise in 0..1, a sum of bicubically upsampled random grids."""
+    t = np.zeros((size, size))
+    for octave in octaves:
+        g = nrng.uniform(0, 1, (octave + 1, octave + 1))
+        t += np.asarray(Image.fromarray((g * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)) / 255 / octave
+    return (t - t.min()) / (np.ptp(t) + 1e-6)
+
+
+def _colour(nrng, ranges):
+    lo, hi = ranges[nrng.integers(len(ranges))]
+    return nrng.uniform(lo, hi)
+
+
+def scene(rng, size):
+    """A photo-like background: sky over ground, a wall over a floor, or an out-of-focus blur, in
+    natural colours, with value-noise texture. Procedural: no photograph is used."""
+    nrng = np.random.default_rng(rng.getrandbits(64))
+    y = (np.mgrid[0:size, 0:size][0] / size)[..., None]
+    kind = rng.randrange(3)
+    if kind < 2:
+        top = _colour(nrng, SKIES if kind == 0 else WALLS)
+        bottom = _colour(nrng, GROUNDS)
+        horizon = nrng.uniform(0.25, 0.8)
+        soft = nrng.uniform(0.01, 0.08)
+        m = 1 / (1 + np.exp(-(y - horizon) / soft))
+        upper = top * (1 - 0.25 * y) + _noise(nrng, size, (2, 4))[..., None] * nrng.uniform(-30, 30, 3)
+        lower = bottom * (0.8 + 0.4 * y) + (_noise(nrng, size, (8, 16, 32))[..., None] - 0.5) * nrng.uniform(20, 80)
+        img = upper * (1 - m) + lower * m
+    else:
+        c1, c2 = _colour(nrng, GROUNDS + WALLS), _colour(nrng, SKIES + GROUNDS)
+        t = _noise(nrng, size, (2, 3, 5))[..., None]
+        img = c1 * (1 - t) + c2 * t
+    out = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
+    return out.filter(ImageFilter.GaussianBlur(rng.choice([0.5, 1.0, 2.0, 3.0]) * size / 96))
+
+
+def photo_like(rng, img, size):
+    """A photo-like copy of an RGBA drawing (the '_p.jpg' images): the thing scaled to fill most of
+    the frame (sometimes cut by its edges), its flat colours given shading and grain, outlines
+    softened, a soft shadow, on a procedural scene; then a camera's colour cast, gamma, vignette,
+    sensor noise, blur and JPEG. Drawings have flat colours, black outlines and white space;
+    photographs have none of these, and this copy teaches the model not to rely on them."""
+    nrng = np.random.default_rng(rng.getrandbits(64))
+    bg = scene(rng, size)
+    side = max(8, int(round(size * rng.uniform(0.75, 1.2))))
+    obj = img.resize((side, side), Image.LANCZOS)
+    lo, hi = min(0, size - side), max(0, size - side)
+    x0, y0 = rng.randint(lo, hi), rng.randint(lo, hi)
+    a = np.asarray(obj, dtype=np.float64)
+    rgb, alpha = a[..., :3], a[..., 3:] / 255
+    # shading: a low-frequency light field and a fine multiplicative grain, as on fur, wood or metal
+    gy, gx = np.mgrid[0:side, 0:side] / side
+    ang = nrng.uniform(0, 2 * np.pi)
+    light = 0.75 + 0.35 * (gx * np.cos(ang) + gy * np.sin(ang)) + 0.3 * (_noise(nrng, side, (2, 3)) - 0.5)
+    grain = 1 + nrng.uniform(0.05, 0.3) * (_noise(nrng, side, (12, 24, 48)) - 0.5)
+    rgb = rgb * (light * grain)[..., None]
+    grey = rgb @ np.array([0.299, 0.587, 0.114])
+    sat = nrng.uniform(0.45, 1.0)  # cartoon colours are more saturated than a photograph's
+    rgb = grey[..., None] * (1 - sat) + rgb * sat
+    thing = Image.fromarray(np.clip(np.concatenate([rgb, alpha * 255], -1), 0, 255).astype(np.uint8), "RGBA")
+    thing = thing.filter(ImageFilter.GaussianBlur(nrng.uniform(0.3, 1.0) * size / 96))
+    # soft shadow: the silhouette, blurred and offset down, darkening the scene
+    shadow = Image.new("L", (size, size), 0)
+    sil = obj.getchannel("A").point(lambda v: int(v * 0.45))
+    shadow.paste(sil, (x0 + rng.randint(-3, 3), y0 + rng.randint(2, 6)))
+    shadow = shadow.filter(ImageFilter.GaussianBlur(3 * size / 96))
+    bg = Image.composite(Image.new("RGB", (size, size), (20, 20, 20)), bg, shadow)
+    bg.paste(thing, (x0, y0), thing)
+    # camera: colour cast, gamma, vignette, sensor noise
+    f = np.asarray(bg, dtype=np.float64) / 255
+    f = f * nrng.uniform(0.85, 1.15, 3)
+    f = np.clip(f, 0, 1) ** nrng.uniform(0.8, 1.25)
+    yy, xx = (np.mgrid[0:size, 0:size] / size) - 0.5
+    f = f * (1 - nrng.uniform(0, 0.5) * (xx * xx + yy * yy))[..., None]
+    f = f + nrng.normal(0, nrng.uniform(0.005, 0.03), f.shape)
+    out = Image.fromarray(np.clip(f * 255, 0, 255).astype(np.uint8), "RGB")
+    radius = rng.choice([0, 0, 0.5, 0.8])
+    if radius:
+        out = out.filter(ImageFilter.GaussianBlur(radius * size / 96))
+    return out
+
+
+def sketch(rng, img, size):
+    """A line-drawing copy of an RGBA drawing (the '_s.png' images): its outlines and colour edges as
+    pencil or ink lines on paper, no fill. Teaches shape over colour, for drawing styles the sources
+    lack (sketches, line art, colouring pages)."""
+    nrng = np.random.default_rng(rng.getrandbits(64))
+    white = Image.new("RGB", img.size, (255, 255, 255))
+    white.paste(img, mask=img.getchannel("A"))
+    grey = white.convert("L")
+    edges = np.maximum(np.asarray(grey.filter(ImageFilter.FIND_EDGES), dtype=np.float64),
+                       np.asarray(img.getchannel("A").filter(ImageFilter.FIND_EDGES), dtype=np.float64))
+    line = Image.fromarray(np.clip(edges * nrng.uniform(1.5, 4.0), 0, 255).astype(np.uint8), "L")
+    if rng.random() < 0.5:
+        line = line.filter(ImageFilter.MaxFilter(3))  # a thicker pen
+    line = line.filter(ImageFilter.GaussianBlur(nrng.uniform(0.3, 0.8) * size / 96))
+    ink = np.asarray(line, dtype=np.float64)[..., None] / 255
+    ink = ink * (1 + nrng.uniform(-0.3, 0.3) * (_noise(nrng, size, (16, 32)) - 0.5))[..., None]  # uneven pressure
+    paper = np.array([nrng.uniform(238, 255), nrng.uniform(235, 252), nrng.uniform(225, 250)])
+    pen = [np.array([40.0, 40, 45]), np.array([20.0, 30, 90]), np.array([90.0, 85, 80])][rng.randrange(3)]
+    f = paper * (1 - ink) + pen * ink + nrng.normal(0, 3, (size, size, 3))
+    return Image.fromarray(np.clip(f, 0, 255).astype(np.uint8), "RGB")
+
+
 def render(task):
     """Writes one item's image(s); returns the relative paths written (empty if unrenderable)."""
-    out, rel, how, size, textures = task
+    out, rel, how, size, textures, styles = task
     try:
         img = load(how, size)
     except Exception as e:  # one bad file is recorded, the recipe goes on
@@ -436,7 +548,19 @@ def render(task):
             bg = bg.filter(ImageFilter.GaussianBlur(radius))
         bg.save(os.path.join(out, rel + "_t.jpg"), quality=rng.randrange(30, 91))
         written.append(rel + "_t.jpg")
+    if styles:
+        photo_like(rng_for("photo", rel), img, size).save(os.path.join(out, rel + "_p.jpg"),
+                                                          quality=rng_for("jpeg", rel).randrange(40, 91))
+        sketch(rng_for("sketch", rel), img, size).save(os.path.join(out, rel + "_s.png"), optimize=False)
+        written += [rel + "_p.jpg", rel + "_s.png"]
     return rel, written, None
+
+
+def caption_list(cap, name):
+    """The captions of one training image in pairs.jsonl: its caption and, when different, its bare
+    name (what a zero-shot label looks like through the model's template "{}")."""
+    name = name.strip()
+    return [cap] if not name or name.lower() == cap.strip().lower() else [cap, name]
 
 
 # ---------------------------------------------------------------- main
@@ -448,6 +572,8 @@ def main():
     ap.add_argument("--size", type=int, default=96, help="side of the square images (default 96)")
     ap.add_argument("--no-textures", action="store_true",
                     help="no second copy on a procedural texture (with blur and JPEG noise)")
+    ap.add_argument("--no-style-copies", action="store_true",
+                    help="no photo-like copy (shaded, on a procedural scene, camera noise) and no sketch copy")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--sources", default=",".join(STYLE),
                     help="comma-separated image sources to use (default: all): " + ",".join(STYLE))
@@ -509,11 +635,12 @@ def main():
         n_per[(source, cid)] += 1
         stem = f"{cid}__{n_per[(source, cid)]:02d}"
         rel = f"images/{source}/{stem}" if split == "train" else f"heldout/{cid}/{source}-{stem}"
-        tasks.append((out, rel, how, args.size, split == "train" and not args.no_textures))
+        train = split == "train"
+        tasks.append((out, rel, how, args.size, train and not args.no_textures, train and not args.no_style_copies))
         meta[rel] = (source, cid, name, cap, split)
 
     log(f"rendering {len(tasks)} items with {args.jobs} processes")
-    pairs, heldout, errors = [], [], []
+    pairs, heldout, errors, named = [], [], [], []
     per_concept = defaultdict(int)
     with Pool(args.jobs) as pool:
         for rel, written, err in pool.imap(render, tasks, chunksize=16):
@@ -522,6 +649,8 @@ def main():
             source, cid, name, cap, split = meta[rel]
             for path in written:
                 (pairs if split == "train" else heldout).append((path, cap))
+                if split == "train":
+                    named.append((path, cap, name))
             if written:
                 per_concept[(cid, name, source, STYLE[source], split)] += len(written)
 
@@ -534,6 +663,11 @@ def main():
 
     write_tsv("pairs.tsv", pairs)
     write_tsv("heldout.tsv", heldout)
+    # The same pairs with the bare name as a second caption: zero-shot labels are bare names (the
+    # model's template is "{}"), and a caption list makes clip train pick one of the two per step.
+    with open(os.path.join(out, "pairs.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for path, cap, name in named:
+            f.write(json.dumps({"image": path, "captions": caption_list(cap, name)}, ensure_ascii=False) + "\n")
     write_tsv("concepts.tsv", [k + (v,) for k, v in sorted(per_concept.items())],
               ["id", "name", "source", "style", "split", "images"])
     write_tsv("sources.tsv", versions, ["package", "registry", "version", "licence"])

@@ -8,8 +8,11 @@ for the photo half of clipkit-mini's evaluation:
     OUT/eval-gcompris-photos/<label>/<activity>__<file>.png     photographs (3 activities)
     OUT/eval-gcompris-drawings/<label>/lang__<file>.png         the "lang" word game's drawings
 
-The "lang" activity's pictures are cartoon drawings, not photographs; the training recipe does not
-use that activity, so they are a second drawing test (GCompris's style, concepts mostly seen).
+The "lang" activity's pictures are cartoon drawings, not photographs. The training recipe does not
+use that activity, but its pictures are Art4Apps drawings, and 31 of the 51 are near-copies of
+training images (the same artwork as pysiogame's art4apps/, measured with a 24x24 grey-level
+distance): this set measures recall of seen drawings, not a new style. The unseen-style drawing
+test is KTuberling's (make_drawing_eval.py).
 Transparent pixels are flattened on white, as the training images are.
 
 Only concrete, nameable things are kept (colours, numbers, body parts, family words, monuments

@@ -18,6 +18,12 @@ class BalanceTest(unittest.TestCase):
         out = balance_pairs.balance(self.LINES, balance_pairs.parse_weights(balance_pairs.DEFAULT))
         self.assertEqual(out, [self.LINES[0]] + [self.LINES[1]] * 4 + [self.LINES[2]] * 2 + [self.LINES[3]] * 2)
 
+    def test_jsonl_lines_are_weighted_by_their_image_path(self):
+        lines = ['{"image": "images/gcompris/cat__01.png", "captions": ["cat, feline", "cat"]}\n',
+                 '{"image": "images/noto/cat__01_p.jpg", "captions": ["cat face"]}\n']
+        out = balance_pairs.balance(lines, balance_pairs.parse_weights("gcompris=3"))
+        self.assertEqual(out, [lines[0]] * 3 + [lines[1]])
+
     def test_bad_weights_are_named(self):
         for bad in ("gcompris", "gcompris=0", "gcompris=x", "=2"):
             with self.assertRaises(ValueError) as e:
