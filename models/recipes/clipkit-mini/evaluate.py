@@ -132,8 +132,8 @@ def main():
         base = os.path.dirname(os.path.abspath(a.overlap))
         with open(a.overlap, encoding="utf-8") as f:
             # the white-background originals only: the textured and styled copies are the same artwork
-            train_paths = [os.path.join(base, line.split("\t", 1)[0]) for line in f
-                           if line.split("\t", 1)[0].endswith(".png") and not line.split("\t", 1)[0].endswith("_s.png")]
+            paths = (line.split("\t", 1)[0] for line in f)
+            train_paths = [os.path.join(base, p) for p in paths if p.endswith(".png") and not p.endswith("_s.png")]
     summary = []
     for folder in a.folders:
         items = folder_items(folder)

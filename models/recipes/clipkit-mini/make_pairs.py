@@ -393,11 +393,7 @@ def texture(rng, size):
     y, x = np.mgrid[0:size, 0:size] / size
     kind = rng.randrange(4)
     if kind == 0:  # value noise, a few octaves
-        t = np.zeros((size, size))
-        for octave in (4, 8, 16):
-            g = nrng.uniform(0, 1, (octave + 1, octave + 1))
-            t += np.asarray(Image.fromarray((g * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)) / 255 / octave
-        t = (t - t.min()) / (np.ptp(t) + 1e-6)
+        t = _noise(nrng, size, (4, 8, 16))
     elif kind == 1:  # stripes at an angle
         a, f = nrng.uniform(0, np.pi), nrng.uniform(3, 12)
         t = 0.5 + 0.5 * np.sin(2 * np.pi * f * (x * np.cos(a) + y * np.sin(a)))
