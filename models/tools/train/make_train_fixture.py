@@ -47,7 +47,7 @@ MODELS = [
          cfg=dict(embed_dim=16, image_resolution=32, vision_layers=1, vision_width=64, vision_patch_size=8,
                   context_length=8, vocab_size=64, transformer_width=64, transformer_heads=1, transformer_layers=1)),
     dict(name="resnet", seed=12,
-         cfg=dict(embed_dim=16, image_resolution=32, vision_layers=(1, 1, 1, 1), vision_width=2, vision_patch_size=None,
+         cfg=dict(embed_dim=16, image_resolution=64, vision_layers=(1, 1, 1, 1), vision_width=2, vision_patch_size=None,
                   context_length=8, vocab_size=64, transformer_width=64, transformer_heads=1, transformer_layers=1)),
 ]
 

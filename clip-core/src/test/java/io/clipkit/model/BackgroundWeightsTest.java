@@ -130,7 +130,18 @@ class BackgroundWeightsTest {
             half.put(w16.toByteBuffer()).flip();
             float[] want16 = Dnnl.linear(x, Dnnl.pack(w16.toType(DataType.FLOAT32, false), b, false, m, Dnnl.Kind.BF16, null))
                     .toFloatArray();
-            assertArrayEquals(want16, Dnnl.linear(x, Dnnl.packBf16(half, true, n, k, false, b, m, null)).toFloatArray(), 0f);
+            // oneDNN reads fp16 only where the CPU has fp16 conversions (AVX512-FP16/AMX); elsewhere
+            // packBf16 refuses as documented, and Weights converts through the engine instead
+            Dnnl.Weight from16;
+            try {
+                from16 = Dnnl.packBf16(half, true, n, k, false, b, m, null);
+            } catch (ClipException refused) {
+                assertTrue(refused.getMessage().contains("reorder"), refused.getMessage());
+                from16 = null;
+            }
+            if (from16 != null) {
+                assertArrayEquals(want16, Dnnl.linear(x, from16).toFloatArray(), 0f);
+            }
             float[] fp32 = x.matMul(w.transpose()).add(b).toFloatArray();
             double cos = Fidelity.of(got, fp32).cosine();
             assertTrue(cos > 0.999, "bf16 product vs fp32: cosine " + cos); // the limit for bf16 embeddings
